@@ -1,0 +1,7 @@
+export { AuditStore } from "../src/adapters/audit/store.ts"
+export { replay } from "../src/adapters/audit/replay.ts"
+export { exportTo } from "../src/adapters/audit/export.ts"
+export { decide } from "../src/domain/decide-impl.ts"
+export { parseDockerCommand } from "../src/adapters/docker-cli/parse.ts"
+export { resolvePolicySync } from "../src/adapters/policy-store/resolve.ts"
+export { newDecisionId } from "../src/services/Ids.ts"

@@ -1,0 +1,77 @@
+/** Running the real docker binary for `sentinel exec` (and the push secret gate before it). */
+import { spawn } from "node:child_process"
+import { accessSync, constants, realpathSync } from "node:fs"
+import { delimiter, join } from "node:path"
+import type { LoadedPolicy } from "../../domain/policy.ts"
+
+const isExecutable = (p: string): boolean => {
+  try {
+    accessSync(p, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const self = (): string | undefined => {
+  try {
+    return realpathSync(process.argv[1] ?? "")
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The docker binary to run: `docker-real` first (wrapper installs), then `docker` on PATH —
+ * never Sentinel itself (when installed as a `docker` wrapper that would recurse).
+ */
+export const findDocker = (): string | undefined => {
+  const me = self()
+  const candidates = ["/usr/bin/docker-real", "/usr/local/bin/docker-real"]
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) if (dir !== "") candidates.push(join(dir, "docker"))
+  candidates.push("/usr/bin/docker", "/usr/local/bin/docker")
+  for (const c of candidates) {
+    if (!isExecutable(c)) continue
+    let real = c
+    try {
+      real = realpathSync(c)
+    } catch {
+      continue
+    }
+    if (me !== undefined && real === me) continue
+    return c
+  }
+  return undefined
+}
+
+/** Run docker with inherited stdio; resolve with docker's own exit code. */
+export const runDocker = (args: ReadonlyArray<string>): Promise<number> => {
+  const bin = findDocker()
+  if (bin === undefined) {
+    process.stderr.write("Error [MISSING_DEPENDENCY]: docker binary not found on PATH (install the docker CLI, or name the real binary docker-real)\n")
+    return Promise.resolve(127)
+  }
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: "inherit" })
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig)
+    const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const)
+    for (const [s, h] of handlers) process.on(s, h)
+    child.on("error", (e) => {
+      process.stderr.write(`Error [EXEC_ERROR]: could not run ${bin}: ${e.message}\n`)
+      resolve(126)
+    })
+    child.on("exit", (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h)
+      resolve(code ?? (signal !== null ? 128 + (signalNumber(signal) ?? 0) : 1))
+    })
+  })
+}
+
+const signalNumber = (s: NodeJS.Signals): number | undefined =>
+  ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[s]
+
+/** Secret scan before `docker push`; returns 0 to proceed or an exit code to stop with. */
+export const prePush = async (image: string, policy: LoadedPolicy, force: boolean): Promise<number> => {
+  const { prePushGate } = await import("./push-gate.ts")
+  return prePushGate(image, policy, force)
+}
