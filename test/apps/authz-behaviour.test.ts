@@ -178,3 +178,20 @@ describe("socket and PID file safety", () => {
     expect(existsSync(file)).toBe(false)
   })
 })
+
+describe("scan gates", () => {
+  it("without a scanner service, require_image_scan denies creates with the reason and leaves other requests alone", async () => {
+    const { Effect } = await import("effect")
+    const { scanGateFor } = await import("../../src/apps/authz/gates.ts")
+    const scanGate = await Effect.runPromise(scanGateFor())
+    const p = await startPlugin({ s: "name: s\nmode: enforce\nsettings:\n  require_image_scan: true\n" }, "s", { scanGate })
+    try {
+      const r = await p.post("/AuthZPlugin.AuthZReq", createEnvelope({ Image: "busybox:local" }))
+      expect(r.json["Allow"]).toBe(false)
+      expect(String(r.json["Msg"])).toMatch(/require_image_scan.*\(scanning\.unavailable\)/)
+      expect((await p.post("/AuthZPlugin.AuthZReq", fixture("018-").req)).json["Allow"]).toBe(true)
+    } finally {
+      await p.close()
+    }
+  })
+})

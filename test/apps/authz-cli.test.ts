@@ -13,7 +13,7 @@ const sentinel = (dir: string, args: ReadonlyArray<string>) => {
 describe("sentinel authz status | reload | stop against a running plugin process", () => {
   let p: PluginProcess | undefined
   afterAll(async () => {
-    await p?.stop()
+    await p?.remove()
   })
 
   it("status asks the plugin, reload reports a broken edit, stop verifies the exit", async () => {

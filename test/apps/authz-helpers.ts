@@ -1,5 +1,5 @@
 /** Shared helpers for the AuthZ plugin tests: a real plugin (real decoder, decide, policy store, audit) in-process. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -79,13 +79,13 @@ export const post = (socket: string, path: string, body: unknown, method = "POST
 export const startPlugin = async (
   policies: Record<string, string>,
   active: string,
-  opts: Partial<AuthzOptions> & { readonly daemon?: AuthzDeps["daemon"]; readonly maxEnvelopeBytes?: number; readonly audit?: AuthzDeps["audit"] } = {}
+  opts: Partial<AuthzOptions> & { readonly daemon?: AuthzDeps["daemon"]; readonly maxEnvelopeBytes?: number; readonly audit?: AuthzDeps["audit"]; readonly scanGate?: AuthzDeps["scanGate"] } = {}
 ): Promise<Plugin> => {
   const dir = tempConfig(policies, active)
   const layer = Layer.merge(policyLayer({ dir, watch: false }), SqliteAuditLog.layer(join(dir, "audit")))
   const runtime = ManagedRuntime.make(layer)
   const { policies: store, audit } = await runtime.runPromise(Effect.all({ policies: PolicyStore, audit: AuditLog }))
-  const deps: AuthzDeps = { ...coreDeps, policies: store, audit: opts.audit ?? audit, daemon: opts.daemon }
+  const deps: AuthzDeps = { ...coreDeps, policies: store, audit: opts.audit ?? audit, daemon: opts.daemon, scanGate: opts.scanGate }
   const logs: Array<string> = []
   const handler = makeHandler(deps, { ...defaultOptions, log: (l) => logs.push(l), ...opts })
   const socket = join(dir, "plugin.sock")
@@ -106,6 +106,7 @@ export const startPlugin = async (
     close: async () => {
       await stopServer(server, socket, 1000)
       await runtime.dispose()
+      rmSync(dir, { recursive: true, force: true })
     }
   }
 }

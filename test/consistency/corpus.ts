@@ -8,9 +8,12 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Either } from "effect"
+import { decodeAuthZRequest, decodeAuthZResponse, type DecodedAuthZ } from "../../src/adapters/engine-api/decode.ts"
+import { FactsStore } from "../../src/adapters/facts.ts"
 import { builtinNames, resolvePolicySync } from "../../src/adapters/policy-store/resolve.ts"
 import type { Verdict } from "../../src/domain/decide.ts"
 import type { LoadedPolicy } from "../../src/domain/policy.ts"
+import type { DockerRequest } from "../../src/domain/request.ts"
 
 export const FIXTURE_DIR = join(import.meta.dirname, "..", "fixtures", "authz")
 export const REPO = join(import.meta.dirname, "..", "..")
@@ -34,6 +37,37 @@ export const loadFixtures = (): ReadonlyArray<FixtureFile> =>
     .filter((f) => /^\d{3}-.*\.json$/.test(f))
     .sort()
     .map((file) => ({ file, num: Number(file.slice(0, 3)), fx: JSON.parse(readFileSync(join(FIXTURE_DIR, file), "utf8")) as Fixture }))
+
+export interface DecodedFixture extends FixtureFile {
+  readonly decoded: DecodedAuthZ
+  /** the request as the plugin decides it: with the target facts its enrich step would add */
+  readonly request: DockerRequest
+}
+
+const TARGETED = new Set(["container.exec", "container.attach", "container.archive"])
+
+/**
+ * Decode every fixture's AuthZReq (throws on one that is not an AuthZ request at all) and replay
+ * what the plugin learns from each AuthZRes, in capture order (handler.ts authzRes, enrich.ts):
+ * exec/attach/cp get the facts of their target container when its create was seen.
+ */
+export const decodeCorpus = (): ReadonlyArray<DecodedFixture> => {
+  const facts = new FactsStore()
+  return loadFixtures().map((f) => {
+    const decoded = decodeAuthZRequest(f.fx.req)
+    const r = decoded.request
+    let target = r.target
+    if (target !== undefined && /^\/exec\//.test(decoded.meta.path)) target = facts.containerOfExec(target)
+    const known = target === undefined || !TARGETED.has(r.action) ? undefined : facts.get(target)
+    const request = known !== undefined && r.targetFacts === undefined ? { ...r, targetFacts: known } : r
+    if (r.action === "container.start" && r.container !== undefined && r.target !== undefined) facts.forget(r.target)
+    const learned = f.fx.res === undefined ? {} : decodeAuthZResponse(f.fx.res)
+    if (learned.container !== undefined) facts.learn(learned.container.facts, learned.container.name)
+    if (learned.exec !== undefined) facts.learnExec(learned.exec.execId, learned.exec.containerId)
+    if (learned.removed !== undefined) facts.forget(learned.removed)
+    return { ...f, decoded, request }
+  })
+}
 
 /** Every shipped template; the tests check this list against the embedded templates. */
 export const TEMPLATES = ["default", "strict", "permissive", "production", "ci-cd", "development"] as const

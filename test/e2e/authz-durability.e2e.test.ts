@@ -47,6 +47,7 @@ describe.skipIf(process.getuid?.() !== 0)("kill -9 durability of the real plugin
   const started: Array<PluginProcess> = []
   afterAll(async () => {
     for (const p of started) await p.stop()
+    for (const p of started) await p.remove()
   })
 
   it("every answered request has its Decided event after SIGKILL under load", async () => {

@@ -1,6 +1,6 @@
 /** Start/stop the real plugin as its own process (node --import tsx), by PID. */
 import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -18,6 +18,8 @@ export interface PluginProcess {
   stop(): Promise<void>
   /** SIGKILL by PID, wait for exit */
   kill9(): Promise<void>
+  /** stop, then delete the config dir (audit, policies, socket) */
+  remove(): Promise<void>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -59,6 +61,12 @@ export const startPluginProcess = async (policies: Record<string, string>, activ
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`plugin did not start:\n${log()}`)
     await sleep(100)
   }
+  const stop = async () => {
+    if (alive(pid)) process.kill(pid, "SIGTERM")
+    await waitExit()
+    if (alive(pid)) process.kill(pid, "SIGKILL")
+    await waitExit()
+  }
   return {
     dir,
     socket,
@@ -67,15 +75,14 @@ export const startPluginProcess = async (policies: Record<string, string>, activ
     proc,
     log,
     writePolicy: (name, yaml) => writeFileSync(join(dir, "policies", `${name}.yaml`), yaml),
-    stop: async () => {
-      if (alive(pid)) process.kill(pid, "SIGTERM")
-      await waitExit()
-      if (alive(pid)) process.kill(pid, "SIGKILL")
-      await waitExit()
-    },
+    stop,
     kill9: async () => {
       if (alive(pid)) process.kill(pid, "SIGKILL")
       await waitExit()
+    },
+    remove: async () => {
+      await stop()
+      rmSync(dir, { recursive: true, force: true })
     }
   }
 }

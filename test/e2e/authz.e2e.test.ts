@@ -71,7 +71,7 @@ describe.skipIf(missing !== undefined)("AuthZ plugin against a real dockerd", ()
   })
   afterAll(async () => {
     await d?.stop()
-    await plugin?.stop()
+    await plugin?.remove()
   })
 
   it("allows benign run, exec and build", () => {

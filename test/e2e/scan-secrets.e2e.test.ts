@@ -19,15 +19,15 @@ const FILE_KEY_ID = ["AKIA", "E2EF", "ILEK", "EY7Q", "M2XZ"].join("")
 const ENV_KEY_ID = ["AKIA", "E2EE", "NVKE", "Y9WP", "L4RT"].join("")
 const PEM = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
 
-const ENTRY_SCAN = join(process.cwd(), "test/fixtures/fake-scanners/scan-cli.ts")
-const ENTRY_EXEC = join(process.cwd(), "test/fixtures/fake-scanners/exec-cli.ts")
+// the real, built CLI (npm ci builds it); validate/exec start from the startup snapshot
+const BIN = join(process.cwd(), "bin/sentinel")
 
 describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", () => {
   let d: Daemon
   let env: NodeJS.ProcessEnv
   let policyFile: string
-  const sentinel = (entry: string, args: ReadonlyArray<string>) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", entry, ...args], { env, encoding: "utf8", timeout: 150_000 })
+  const sentinel = (args: ReadonlyArray<string>) => {
+    const r = spawnSync(BIN, args, { env, encoding: "utf8", timeout: 150_000 })
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" }
   }
 
@@ -52,7 +52,7 @@ describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", ()
   })
 
   it("finds the AWS key and private key in files and the key in the env var, never printing them", () => {
-    const r = sentinel(ENTRY_SCAN, ["scan-secrets", "leaky:1", "--json", "--fail-on-secrets"])
+    const r = sentinel(["scan-secrets", "leaky:1", "--json", "--fail-on-secrets"])
     expect(r.code, r.stderr).toBe(1)
     const out = JSON.parse(r.stdout) as { success: boolean; data: { secrets_found: number; secrets: Array<{ detector: string; file: string; severity: string }> } }
     expect(out.success).toBe(false)
@@ -67,16 +67,16 @@ describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", ()
   })
 
   it("a clean image has no secrets (exit 0); a missing image is IMAGE_NOT_FOUND", () => {
-    const clean = sentinel(ENTRY_SCAN, ["scan-secrets", "clean:1", "--json", "--fail-on-secrets"])
+    const clean = sentinel(["scan-secrets", "clean:1", "--json", "--fail-on-secrets"])
     expect(clean.code, clean.stderr).toBe(0)
     const cleanData = JSON.parse(clean.stdout).data
     expect(cleanData.secrets_found).toBe(0)
     expect(cleanData.coverage).toMatchObject({ layers: 1, files_skipped_too_large: 0 })
     expect(cleanData.coverage.files).toBeGreaterThanOrEqual(3)
-    const again = JSON.parse(sentinel(ENTRY_SCAN, ["scan-secrets", "clean:1", "--json"]).stdout)
+    const again = JSON.parse(sentinel(["scan-secrets", "clean:1", "--json"]).stdout)
     expect(again.data.from_cache).toBe(true)
     expect(again.data.image_digest).toMatch(/^sha256:[a-f0-9]{64}$/)
-    const none = sentinel(ENTRY_SCAN, ["scan-secrets", "nosuch:404", "--json"])
+    const none = sentinel(["scan-secrets", "nosuch:404", "--json"])
     expect(none.code).toBe(1)
     expect(JSON.parse(none.stderr).error.code).toBe("IMAGE_NOT_FOUND")
   })
@@ -84,9 +84,9 @@ describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", ()
   it("vulnerability scan results are cached per image digest and scanner version (fake trivy)", () => {
     const saved = env["PATH"]
     env["PATH"] = `${join(process.cwd(), "test/fixtures/fake-scanners/ok")}:${saved ?? ""}`
-    const first = JSON.parse(sentinel(ENTRY_SCAN, ["scan", "clean:1", "--json"]).stdout)
-    const second = JSON.parse(sentinel(ENTRY_SCAN, ["scan", "clean:1", "--json"]).stdout)
-    const fresh = JSON.parse(sentinel(ENTRY_SCAN, ["scan", "clean:1", "--json", "--no-cache"]).stdout)
+    const first = JSON.parse(sentinel(["scan", "clean:1", "--json"]).stdout)
+    const second = JSON.parse(sentinel(["scan", "clean:1", "--json"]).stdout)
+    const fresh = JSON.parse(sentinel(["scan", "clean:1", "--json", "--no-cache"]).stdout)
     env["PATH"] = saved
     expect(first.data.results[0]).toMatchObject({ FromCache: false, ScannerVersion: "0.99.0-fake", ImageDigest: expect.stringMatching(/^sha256:/) })
     expect(second.data.results[0]).toMatchObject({ FromCache: true, TotalCritical: 1, ImageDigest: first.data.results[0].ImageDigest })
@@ -94,7 +94,7 @@ describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", ()
   })
 
   it("a push of the leaky image is blocked before docker is reached", () => {
-    const r = sentinel(ENTRY_EXEC, ["exec", "--policy", policyFile, "--", "docker", "push", "leaky:1"])
+    const r = sentinel(["exec", "--policy", policyFile, "--", "docker", "push", "leaky:1"])
     expect(r.code, r.stderr).toBe(1)
     expect(r.stderr).toContain("SECRETS DETECTED - PUSH BLOCKED")
     expect(r.stderr).toContain("Push blocked")
@@ -103,7 +103,7 @@ describe.skipIf(missing !== undefined)("scan-secrets against a real dockerd", ()
   })
 
   it("a push of the clean image goes through to docker (which then fails: no registry here)", () => {
-    const r = sentinel(ENTRY_EXEC, ["exec", "--policy", policyFile, "--", "docker", "push", "clean:1"])
+    const r = sentinel(["exec", "--policy", policyFile, "--", "docker", "push", "clean:1"])
     expect(r.code).not.toBe(0)
     expect(r.stdout + r.stderr).toContain("The push refers to repository [docker.io/library/clean]")
     expect(r.stderr).not.toContain("VALIDATION_FAILED")

@@ -59,6 +59,21 @@ const cached = <R extends ScanResult>(dir: string, key: string | undefined, ttl:
     return fresh
   })
 
+/** Map a `docker save` / archive failure of the built-in scanner to a ScannerError. */
+const builtinError = (e: unknown, image: string): ScannerError => {
+  const scanner = BUILTIN_ID
+  if (e instanceof DockerSaveError) {
+    const exit = e.exitCode === null ? {} : { exitCode: e.exitCode }
+    return e.notFound
+      ? new ScannerError({ scanner, reason: "ImageNotFound", detail: `image ${image} is not in the local Docker daemon; pull or build it first`, stderr: e.stderr.slice(-2000), ...exit })
+      : new ScannerError({ scanner, reason: "Crashed", detail: e.message, stderr: e.stderr.slice(-2000), ...exit })
+  }
+  if ((e as { code?: string }).code === "ENOENT") {
+    return new ScannerError({ scanner, reason: "NotInstalled", detail: "the docker CLI is not installed; the built-in scanner reads images with `docker save`" })
+  }
+  return new ScannerError({ scanner, reason: "OutputInvalid", detail: `could not read the image archive: ${e instanceof Error ? e.message : String(e)}` })
+}
+
 /** Build the service implementation (needs a CommandExecutor). */
 export const makeScanners = (cfg: ScannersConfig = {}) =>
   Effect.gen(function* () {
@@ -105,10 +120,7 @@ export const makeScanners = (cfg: ScannersConfig = {}) =>
         const started = Date.now()
         const r = yield* Effect.tryPromise({
           try: (signal) => scanLocalImage(image, { signal }),
-          catch: (e) =>
-            e instanceof DockerSaveError
-              ? new ScannerError({ scanner: BUILTIN_ID, reason: e.notFound ? "ImageNotFound" : "Crashed", detail: e.notFound ? `image ${image} is not in the local Docker daemon; pull or build it first` : e.message, stderr: e.stderr.slice(-2000), ...(e.exitCode === null ? {} : { exitCode: e.exitCode }) })
-              : new ScannerError({ scanner: BUILTIN_ID, reason: (e as { code?: string }).code === "ENOENT" ? "NotInstalled" : "OutputInvalid", detail: (e as { code?: string }).code === "ENOENT" ? "the docker CLI is not installed; the built-in scanner reads images with `docker save`" : `could not read the image archive: ${e instanceof Error ? e.message : String(e)}` })
+          catch: (e) => builtinError(e, image)
         }).pipe(
           Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => new ScannerError({ scanner: BUILTIN_ID, reason: "Timeout", detail: `secret scan of ${image} did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped; raise the timeout` }) })
         )

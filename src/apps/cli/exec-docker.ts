@@ -2,7 +2,6 @@
 import { spawn } from "node:child_process"
 import { accessSync, constants, realpathSync } from "node:fs"
 import { delimiter, join } from "node:path"
-import type { LoadedPolicy } from "../../domain/policy.ts"
 
 const isExecutable = (p: string): boolean => {
   try {
@@ -70,8 +69,3 @@ export const runDocker = (args: ReadonlyArray<string>): Promise<number> => {
 const signalNumber = (s: NodeJS.Signals): number | undefined =>
   ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[s]
 
-/** Secret scan before `docker push`; returns 0 to proceed or an exit code to stop with. */
-export const prePush = async (image: string, policy: LoadedPolicy, force: boolean): Promise<number> => {
-  const { prePushGate } = await import("./push-gate.ts")
-  return prePushGate(image, policy, force)
-}

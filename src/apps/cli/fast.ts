@@ -54,6 +54,9 @@ interface Outcome {
   readonly policy: LoadedPolicy
   readonly command: string
   readonly auditWarning?: string | undefined
+  /** what the scan gates found, for the user (secret values redacted) */
+  readonly scanReport: ReadonlyArray<string>
+  readonly secretsFound: boolean
 }
 
 const usageExit = (json: boolean, code: string, message: string): number => {
@@ -95,15 +98,20 @@ const judge = async (opts: FastOptions): Promise<Outcome | number> => {
   }
   const policy = loaded.right.loaded
   const now = new Date()
+  const decisionId = newDecisionId(now.getTime())
+  const { needsGate, runCliGate } = await import("./push-gate.ts")
+  const gate = needsGate(parsed.request, policy) ? await runCliGate(parsed.request, policy, { decisionId, now: now.toISOString() }) : undefined
   const decision = decide(parsed.request, policy, {
-    decisionId: newDecisionId(now.getTime()),
+    decisionId,
     now: now.toISOString(),
     source: "cli",
     command: parsed.command,
-    user: process.env["SUDO_USER"] ?? process.env["USER"]
+    user: process.env["SUDO_USER"] ?? process.env["USER"],
+    scans: gate?.scans,
+    extraFindings: gate?.findings
   })
   const auditWarning = opts.noAudit ? undefined : await audit(decision.events)
-  return { decision, policy, command: parsed.command, auditWarning }
+  return { decision, policy, command: parsed.command, auditWarning, scanReport: gate?.report ?? [], secretsFound: gate?.secretsFound ?? false }
 }
 
 const levelText = (level: string): string => `[${level.toUpperCase()}]`
@@ -178,19 +186,16 @@ export const exec = async (args: ReadonlyArray<string>): Promise<number> => {
     process.stderr.write(`${c.red("Error", process.stderr)} [AUDIT_ERROR]: ${o.auditWarning}; refusing to run an unaudited command (use --no-audit to run without the audit log)\n`)
     return 1
   }
+  if (o.scanReport.length > 0) process.stderr.write(`${o.scanReport.join("\n")}\n`)
   if (!v.allowed && !opts.force) {
+    if (o.secretsFound) process.stderr.write(c.red("🔐 SECRETS DETECTED - PUSH BLOCKED\n", process.stderr))
     printHuman(o)
-    process.stderr.write(`${c.red("Error", process.stderr)} [VALIDATION_FAILED]: Command blocked due to security policy violations (risk score ${v.score}/100, max allowed ${v.maxScore}; policy ${o.policy.policy.name})\n`)
+    process.stderr.write(`${c.red("Error", process.stderr)} [VALIDATION_FAILED]: ${o.secretsFound ? "Push blocked: secrets found in image; " : ""}Command blocked due to security policy violations (risk score ${v.score}/100, max allowed ${v.maxScore}; policy ${o.policy.policy.name})\n`)
     return 1
   }
   if (!v.allowed) process.stderr.write(c.yellow(`⚠ running a BLOCKED command because --force was given (decision ${o.decision.events[0]?.decisionId ?? ""} is recorded as denied)\n`, process.stderr))
   else for (const w of v.warnings) process.stderr.write(c.yellow(`⚠ ${w.message} (${w.rule})\n`, process.stderr))
-  const { runDocker, prePush } = await import("./exec-docker.ts")
-  const request = o.decision.events[0]?._tag === "RequestReceived" ? o.decision.events[0].request : undefined
-  if (request?.action === "image.push" && request.image !== undefined) {
-    const gate = await prePush(request.image.raw, o.policy, opts.force)
-    if (gate !== 0) return gate
-  }
+  const { runDocker } = await import("./exec-docker.ts")
   const dockerArgs = opts.dockerArgs[0] === "docker" ? opts.dockerArgs.slice(1) : opts.dockerArgs
   return runDocker(dockerArgs)
 }

@@ -1,56 +1,78 @@
 /**
- * The secret gate before `sentinel exec -- docker push` (seed §10.5, fixed): the image is
- * scanned locally (built-in scanner unless the policy names another), and the seed's table
- * applies: verified, critical or high secrets block; medium warns. A scan that cannot run
- * blocks too (fail closed). `--force` overrides; warn/audit modes only warn.
+ * Scan gates on the CLI path, run BEFORE the decision so their results are part of it:
+ * - `docker push`: a secret scan of the local image (built-in scanner unless the policy names
+ *   another); the original's table applies — verified, critical or high secrets block, medium warns;
+ * - `docker run/create` under `require_image_scan`: the policy's vulnerability scanners and
+ *   thresholds.
+ * A scan that cannot run is a violation (`scanning.unavailable`: fail closed). Each scan becomes a
+ * ScanCompleted event in the decision's stream.
  */
 import { parseDuration } from "../../adapters/scan/cache.ts"
-import { scanSecretsPromise } from "../../adapters/scan/service.ts"
+import { scanImagePromise, scanSecretsPromise } from "../../adapters/scan/service.ts"
 import { loadScannerSettings } from "../../adapters/scan/settings.ts"
-import { effectiveMode, type LoadedPolicy } from "../../domain/policy.ts"
-import { scanGateFindings, type GateScan } from "../../domain/scan-gate.ts"
+import type { ScanCompleted } from "../../domain/events.ts"
+import type { Finding } from "../../domain/finding.ts"
+import type { LoadedPolicy } from "../../domain/policy.ts"
+import type { DockerRequest } from "../../domain/request.ts"
+import { scanGateFindings, toScanCompleted, type GateScan } from "../../domain/scan-gate.ts"
 import { c } from "./output.ts"
 
 const DEFAULT_TIMEOUT_MS = 300_000
 
-/** Returns 0 to let the push proceed, or the exit code to stop with. */
-export const prePushGate = async (image: string, lp: LoadedPolicy, force: boolean): Promise<number> => {
+export interface CliGate {
+  readonly scans: ReadonlyArray<ScanCompleted>
+  readonly findings: ReadonlyArray<Finding>
+  /** lines for the user: what was found (secret values redacted) */
+  readonly report: ReadonlyArray<string>
+  readonly secretsFound: boolean
+}
+
+/** Does this request need a scan before it can be decided under this policy? */
+export const needsGate = (request: DockerRequest, lp: LoadedPolicy): boolean =>
+  (request.action === "image.push" && request.image !== undefined && lp.policy.settings?.secret_scanning?.enabled !== false) ||
+  (request.action === "container.create" && lp.policy.settings?.require_image_scan === true && request.container?.image !== undefined)
+
+export const runCliGate = async (request: DockerRequest, lp: LoadedPolicy, ctx: { readonly decisionId: string; readonly now: string }): Promise<CliGate> => {
   const p = lp.policy
-  const s = p.settings?.secret_scanning
-  if (s?.enabled === false) return 0
-  const scanner = s?.scanner ?? "builtin"
-  const err = process.stderr
   const settings = loadScannerSettings()
-  if (settings._tag === "Left") {
-    err.write(`${c.red("Error", err)} [CONFIG_ERROR]: ${settings.left}\n`)
-    return 1
-  }
+  if (settings._tag === "Left") throw new Error(`config.yaml scanners section: ${settings.left}`)
   const timeoutMs = parseDuration(p.settings?.image_scanning?.scan_timeout) ?? settings.right.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const ttl = parseDuration(p.settings?.image_scanning?.cache_duration) ?? settings.right.cacheTtlMs
-  if (err.isTTY === true) err.write(c.gray(`scanning ${image} for secrets (${scanner}) before push…\n`, err))
-  const outcome = await scanSecretsPromise(image, { scanner, timeoutMs, offline: settings.right.offline, ...(ttl !== undefined ? { cacheTtlMs: ttl } : {}) })
-  const scan: GateScan = outcome.ok
-    ? { ok: true, ...outcome.result }
-    : { ok: false, kind: "secrets", scanner: outcome.error.scanner, error: outcome.error.message }
-  const findings = scanGateFindings(p, { image, scans: [scan] })
-  const violations = findings.filter((f) => f.kind === "violation")
-  if (outcome.ok) {
-    for (const x of outcome.result.secrets) {
-      err.write(`  [${x.severity.toUpperCase()}] ${x.detector}${x.verified ? " (verified)" : ""} ${x.file ?? ""}${x.line !== undefined ? `:${x.line}` : ""} ${x.redacted}\n`)
-    }
+  const common = { timeoutMs, offline: settings.right.offline, ...(ttl !== undefined ? { cacheTtlMs: ttl } : {}) }
+  const err = process.stderr
+  const report: Array<string> = []
+  const scans: Array<GateScan> = []
+  let image: string
+  let requiredVulns = false
+  if (request.action === "image.push") {
+    image = request.image?.raw ?? ""
+    const scanner = p.settings?.secret_scanning?.scanner ?? "builtin"
+    if (err.isTTY === true) err.write(c.gray(`scanning ${image} for secrets (${scanner}) before push…\n`, err))
+    const outcome = await scanSecretsPromise(image, { scanner, ...common })
+    if (outcome.ok) {
+      scans.push({ ok: true, ...outcome.result })
+      for (const x of outcome.result.secrets) {
+        report.push(`  [${x.severity.toUpperCase()}] ${x.detector}${x.verified ? " (verified)" : ""} ${x.file ?? ""}${x.line !== undefined ? `:${x.line}` : ""} ${x.redacted}`)
+      }
+    } else scans.push({ ok: false, kind: "secrets", scanner: outcome.error.scanner, error: outcome.error.message })
+  } else {
+    image = request.container?.image?.raw ?? ""
+    requiredVulns = true
+    const ids = p.settings?.image_scanning?.scanners
+    if (err.isTTY === true) err.write(c.gray(`scanning ${image} for vulnerabilities (${(ids ?? ["trivy"]).join(", ")})…\n`, err))
+    const outcome = await scanImagePromise(image, { ...(ids !== undefined ? { scanners: ids } : {}), ...common })
+    if (!outcome.ok) scans.push({ ok: false, kind: "vulnerabilities", scanner: outcome.error.scanner, error: outcome.error.message })
+    else
+      for (const o of outcome.result) {
+        scans.push(o.ok ? { ok: true, ...o.result } : { ok: false, kind: "vulnerabilities", scanner: o.error.scanner, error: o.error.message })
+        if (o.ok) report.push(`  ${o.result.scanner}: ${o.result.counts.critical} critical, ${o.result.counts.high} high, ${o.result.counts.medium} medium, ${o.result.counts.low} low`)
+      }
   }
-  for (const f of findings.filter((f) => f.kind === "warning")) err.write(c.yellow(`⚠ ${f.message} (${f.rule})\n`, err))
-  if (violations.length === 0) return 0
-  const enforce = effectiveMode(p) === "enforce"
-  for (const v of violations) err.write(`${enforce && !force ? c.red("✗", err) : c.yellow("⚠", err)} ${v.message} (${v.rule})\n`)
-  if (!enforce) {
-    err.write(c.yellow(`⚠ policy ${p.name} is in ${effectiveMode(p)} mode: push proceeds\n`, err))
-    return 0
+  const findings = scanGateFindings(p, { image, scans, required: { vulnerabilities: requiredVulns } })
+  return {
+    scans: scans.map((s) => toScanCompleted(s, { decisionId: ctx.decisionId, at: ctx.now, image })),
+    findings,
+    report,
+    secretsFound: findings.some((f) => f.rule === "scanning.secrets")
   }
-  if (force) {
-    err.write(c.yellow("⚠ pushing despite the secret gate because --force was given\n", err))
-    return 0
-  }
-  err.write(`${c.red("Error", err)} [VALIDATION_FAILED]: Push blocked: ${outcome.ok ? "secrets found in image" : "the secret scan could not run"} (${violations[0]?.mitigation ?? ""})\n`)
-  return 1
 }

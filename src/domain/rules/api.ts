@@ -5,10 +5,12 @@
  */
 import type { Finding, Level } from "../finding.ts"
 import type { ActionKind, Policy, RuleAction } from "../policy.ts"
-import type { DockerRequest, ImageRef } from "../request.ts"
+import type { DockerRequest, ImageRef, TargetFacts } from "../request.ts"
+import { baseRequest, emptyContainer } from "../request.ts"
 import { formatImageRef } from "../image-ref.ts"
 import { imageMatchesAny } from "../glob.ts"
-import type { RuleFamily } from "./types.ts"
+import { exposesDockerApi, mountRules } from "./mounts.ts"
+import type { RuleContext, RuleFamily } from "./types.ts"
 
 interface Spec {
   readonly rule: string
@@ -72,12 +74,30 @@ const problems = (r: DockerRequest, out: Array<Finding>): void => {
   }
 }
 
-const execIntoPrivileged = (r: DockerRequest, p: Policy, out: Array<Finding>): void => {
+/**
+ * The target's host mounts that give more than the caller could get by creating a container
+ * with the same mount: the host root, the Docker API (socket, state, /etc/docker and their
+ * ancestors), and paths this policy refuses to mount (a mount-rule violation, judged
+ * read-write because facts do not record read-only). A host path the policy lets anyone bind
+ * (e.g. a project directory) does not make exec/attach into the container an escalation.
+ */
+const sensitiveHostMounts = (t: TargetFacts, p: Policy, ctx: RuleContext): Array<string> =>
+  t.hostMounts.filter((source) => {
+    if (source === "/" || exposesDockerApi(source) !== undefined) return true
+    const probe: DockerRequest = {
+      ...baseRequest("container.create", "target facts"),
+      container: { ...emptyContainer(), mounts: [{ type: "bind", source, target: "/target", readOnly: false, origin: "bind-spec" }] }
+    }
+    return mountRules(probe, p, ctx).some((f) => f.kind === "violation")
+  })
+
+const execIntoPrivileged = (r: DockerRequest, p: Policy, ctx: RuleContext, out: Array<Finding>): void => {
   const t = r.targetFacts
   if (t === undefined) return
   const why: Array<string> = []
   if (t.privileged) why.push("is privileged")
-  if (t.hostMounts.length > 0) why.push(`mounts host paths (${t.hostMounts.join(", ")})`)
+  const mounts = t.hostMounts.length > 0 ? sensitiveHostMounts(t, p, ctx) : []
+  if (mounts.length > 0) why.push(`mounts host paths (${mounts.join(", ")})`)
   if (t.pidHost) why.push("shares the host PID namespace")
   if (why.length === 0) return
   const verb = r.action === "container.archive" ? "Copying files into" : r.action === "container.attach" ? "Attaching to" : "Exec into"
@@ -119,7 +139,7 @@ const networkDriver = (r: DockerRequest, p: Policy, out: Array<Finding>): void =
 }
 
 /** Every `api.*` rule and `cli.not-evaluable`, for the request's action. */
-export const apiRules: RuleFamily = (r, p) => {
+export const apiRules: RuleFamily = (r, p, ctx) => {
   const out: Array<Finding> = []
   problems(r, out)
   const api = p.rules?.api
@@ -134,10 +154,10 @@ export const apiRules: RuleFamily = (r, p) => {
       break
     case "container.exec":
     case "container.attach":
-      execIntoPrivileged(r, p, out)
+      execIntoPrivileged(r, p, ctx, out)
       break
     case "container.archive":
-      execIntoPrivileged(r, p, out)
+      execIntoPrivileged(r, p, ctx, out)
       controlled(out, S.archive, api?.archive_upload, "allow",
         `Copying files into container ${r.target ?? "(unknown)"} (docker cp); the tar body is not visible to Sentinel`)
       break
