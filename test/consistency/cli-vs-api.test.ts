@@ -16,6 +16,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseDockerCommand } from "../../src/adapters/docker-cli/parse.ts"
+import { decodeAuthZRequest, decodeAuthZResponse } from "../../src/adapters/engine-api/decode.ts"
 import { evaluate } from "../../src/domain/decide-impl.ts"
 import type { DockerRequest } from "../../src/domain/request.ts"
 import { decodeCorpus, loadTemplates, REPO, shippedTemplateNames, summarize, TEMPLATES } from "./corpus.ts"
@@ -46,8 +47,9 @@ interface Case {
   readonly user: string | undefined
 }
 
+const corpus = decodeCorpus()
 const cases: Array<Case> = []
-for (const { file, fx, decoded, request } of decodeCorpus()) {
+for (const { file, fx, decoded, request } of corpus) {
   if (!fx.command.startsWith("docker ") || (decoded.meta.route !== CREATE && decoded.meta.route !== EXEC)) continue
   const argv = shellWords(fx.command)
   if (argv[0] === "docker") cases.push({ id: file.slice(0, 3), file, command: fx.command, argv, api: request, user: decoded.meta.user })
@@ -101,6 +103,57 @@ describe("sentinel validate -- <command> decides as the plugin does on the captu
       expect(diffs.join("\n")).toBe("")
     })
   }
+})
+
+/**
+ * `docker run` is more than its create: the CLI also attaches, starts and waits. When validate
+ * allows the command line, the plugin must allow every request of that invocation too (the
+ * attach is judged with the facts learned from the create), or `docker run` fails half-way.
+ */
+describe("a command line validate allows is allowed by the plugin end to end", () => {
+  const invocations = new Map<string, Array<(typeof corpus)[number]>>()
+  for (const f of corpus) {
+    if (!compared.some((c) => c.command === f.fx.command) || f.decoded.meta.readOnly) continue
+    invocations.set(f.fx.command, [...(invocations.get(f.fx.command) ?? []), f])
+  }
+  for (const t of TEMPLATES) {
+    it(`every request of the captured invocations under ${t}`, () => {
+      const bad: Array<string> = []
+      for (const c of compared) {
+        if (!evaluate(cliRequest(c), policies[t]).allowed) continue
+        for (const f of invocations.get(c.command) ?? []) {
+          const v = evaluate(f.request, policies[t], { user: f.decoded.meta.user })
+          if (!v.allowed) bad.push(`${f.file}: ${v.violations.map((x) => x.rule).join(",")}`)
+        }
+      }
+      expect(bad).toEqual([])
+    })
+  }
+  it("docker run with a bind the policy allows is not refused at its attach (exec-into-host-mounted only counts mounts the policy refuses)", () => {
+    // the real create of `docker create -v /srv/cap/work:/w:ro` and its AuthZRes; the attach of
+    // fixture 009 re-targeted at that container (what `docker run` without -d sends next)
+    const create = corpus.find((f) => f.file.startsWith("058-"))
+    const attach = corpus.find((f) => f.file.startsWith("009-"))
+    const learned = create?.fx.res === undefined ? {} : decodeAuthZResponse(create.fx.res)
+    expect(learned.container?.facts.hostMounts).toEqual(["/srv/cap/work"])
+    const id = learned.container?.facts.id ?? ""
+    const uri = String(attach?.fx.req["RequestUri"]).replace(/containers\/[0-9a-f]{64}\//, `containers/${id}/`)
+    const req = decodeAuthZRequest({ ...attach?.fx.req, RequestUri: uri }).request
+    expect(req.target).toBe(id)
+    const argv = ["docker", "run", "--rm", "-v", "/srv/cap/work:/w:ro", "busybox:local", "ls", "/w"]
+    const p = parseDockerCommand(argv, noFiles)
+    if (p._tag !== "Parsed" || learned.container === undefined) throw new Error("setup")
+    for (const t of TEMPLATES) {
+      const cli = evaluate(p.request, policies[t]).allowed
+      const plugin = evaluate(create?.request ?? req, policies[t]).allowed && evaluate({ ...req, targetFacts: learned.container.facts }, policies[t]).allowed
+      expect(plugin, t).toBe(cli)
+    }
+    // and a target with the host root or the Docker socket mounted still is an escalation
+    for (const hostMounts of [["/"], ["/var/run/docker.sock"], ["/etc"]]) {
+      const v = evaluate({ ...req, targetFacts: { ...learned.container.facts, hostMounts } }, policies.default)
+      expect(v.violations.map((f) => f.rule), hostMounts[0]).toEqual(["api.exec-into-privileged"])
+    }
+  })
 })
 
 // ---- the real, built CLI on a sample -------------------------------------------------------

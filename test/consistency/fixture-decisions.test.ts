@@ -133,6 +133,15 @@ describe("security sanity of the decisions", () => {
     expect(ro.length).toBe(133)
     for (const f of ro) for (const t of PINNED_TEMPLATES) expect(verdict(f, t), `${f.file} [${t}]`).toMatchObject({ allowed: true, rules: [] })
   })
+  it("attach into a container the policy would refuse to create is denied under default (facts learned from its create)", () => {
+    // privileged, / mounted, /etc (holds /etc/docker), host pid+net, host net, / + pid + privileged, SYS_ADMIN, docker.sock
+    for (const id of ["032", "037", "047", "129", "178", "534", "538", "542"]) {
+      expect(fx(id).request.targetFacts, fx(id).file).toBeDefined()
+      expect(verdict(fx(id), "default"), fx(id).file).toMatchObject({ allowed: false, rules: ["api.exec-into-privileged"] })
+    }
+    // plain targets: --read-only with a tmpfs, a named volume
+    for (const id of ["174", "289"]) expect(verdict(fx(id), "default").allowed, fx(id).file).toBe(true)
+  })
   it("escalations through docker run/create/exec are denied under default", () => {
     const escalations = ["030", "031", "035", "036", "040", "055", "056", "060", "067", "069", "072", "073", "074", "075", "077", "082", "084", "127", "128", "132", "136", "138", "139", "140", "199", "283", "318", "332", "359", "363", "512", "533", "537", "541"]
     for (const id of escalations) expect(verdict(fx(id), "default").allowed, fx(id).file).toBe(false)

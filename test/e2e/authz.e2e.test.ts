@@ -15,6 +15,8 @@ import { post } from "../apps/authz-helpers.ts"
 const missing = e2ePrerequisites()
 if (missing !== undefined && process.env["CI"] !== undefined) throw new Error(`e2e prerequisites missing in CI: ${missing}`)
 
+/** a host dir the "block" policy refuses to mount, so exec into a container that has it is an escalation */
+const GUARDED = `/srv/sentinel-e2e-${process.pid}`
 const policy = (privileged: "block" | "allow") => `name: e2e
 mode: enforce
 settings:
@@ -33,7 +35,7 @@ rules:
       - name: SYS_PTRACE
       - name: SYS_MODULE
   mounts:
-    blocked:${privileged === "block" ? "\n      - path: /" : ""}
+    blocked:${privileged === "block" ? `\n      - path: /\n      - path: ${GUARDED}` : ""}
       - path: /etc
       - path: /proc
       - path: /root
@@ -72,6 +74,7 @@ describe.skipIf(missing !== undefined)("AuthZ plugin against a real dockerd", ()
   afterAll(async () => {
     await d?.stop()
     await plugin?.remove()
+    rmSync(GUARDED, { recursive: true, force: true })
   })
 
   it("allows benign run, exec and build", () => {
@@ -213,8 +216,10 @@ describe.skipIf(missing !== undefined)("AuthZ plugin against a real dockerd", ()
       ok = priv().code === 0
     }
     expect(ok, plugin.log()).toBe(true)
-    // while binds are allowed, start a host-mounted container; its facts are learned from AuthZRes
-    const hostDir = mkdtempSync(join(tmpdir(), "sentinel-hostmnt-"))
+    // while binds of GUARDED are allowed, start a container with it mounted; its facts are learned
+    // from AuthZRes. Once the policy blocks GUARDED, exec into it is an escalation.
+    const hostDir = join(GUARDED, "data")
+    mkdirSync(hostDir, { recursive: true })
     const started = d.docker(["run", "-d", "--name", "hostmnt", "-v", `${hostDir}:/h`, "busybox:local", "sleep", "300"])
     expect(started.code, started.stderr).toBe(0)
     plugin.writePolicy("e2e", `${policy("block")}\n  bogus_key: 1\n`)

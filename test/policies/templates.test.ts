@@ -63,7 +63,15 @@ describe("default", () => {
     expect(v).toMatchObject({ allowed: true, decision: "warned", score: 10 })
   })
   it("mounting all of /etc exposes /etc/docker and is blocked", () => {
-    expect(evaluate(run({ mounts: [bind("/etc")] }, "nginx:1.27"), p).violations.map((f) => f.rule)).toEqual(["mounts.docker-socket"])
+    const v = evaluate(run({ mounts: [bind("/etc")] }, "nginx:1.27"), p)
+    expect(v.allowed).toBe(false)
+    expect(v.violations.map((f) => f.rule)).toContain("mounts.docker-socket")
+  })
+  it("mounting an ancestor of a blocked path is blocked (/ exposes /etc, /var exposes the socket)", () => {
+    const root = evaluate(run({ mounts: [bind("/")] }, "nginx:1.27"), p)
+    expect(root.allowed).toBe(false)
+    const srv = evaluate(run({ mounts: [bind("/srv/app")] }, "nginx:1.27"), p)
+    expect(srv.violations.filter((f) => f.rule.startsWith("mounts."))).toEqual([])
   })
   it("allows pulls and builds", () => {
     expect(evaluate(req("image.pull", { image: ghcr }), p).allowed).toBe(true)

@@ -53,7 +53,8 @@ const serviceNetworks = async (request: DockerRequest, daemon: DaemonClient | un
 export const enrich = (request: DockerRequest, meta: DecodedRequest["meta"], policy: LoadedPolicy, facts: FactsStore, daemon: DaemonClient | undefined): DockerRequest | Promise<DockerRequest> => {
   if (TARGETED.has(request.action)) return targetFacts(request, meta, policy, facts, daemon)
   if (request.action === "container.start" && request.container !== undefined && request.target !== undefined) facts.forget(request.target)
-  if (request.action === "container.lifecycle" && meta.method === "DELETE" && request.target !== undefined) facts.forget(request.target)
+  // removed or renamed: the name may soon belong to another container
+  if (request.action === "container.lifecycle" && request.target !== undefined && (meta.method === "DELETE" || /\/rename$/.test(meta.path))) facts.forget(request.target)
   if (request.action === "service.create" || request.action === "service.update") return serviceNetworks(request, daemon)
   return request
 }

@@ -5,11 +5,13 @@
  */
 import type { Finding, Level } from "../finding.ts"
 import type { ActionKind, Policy, RuleAction } from "../policy.ts"
-import type { DockerRequest, ImageRef, TargetFacts } from "../request.ts"
+import type { ContainerSpec, DockerRequest, ImageRef, TargetFacts } from "../request.ts"
 import { baseRequest, emptyContainer } from "../request.ts"
 import { formatImageRef } from "../image-ref.ts"
 import { imageMatchesAny } from "../glob.ts"
+import { ALL_CAPS, BLOCKED_CAP, CAP_NOT_ALLOWED, capabilityRules } from "./capabilities.ts"
 import { exposesDockerApi, mountRules } from "./mounts.ts"
+import { HOST_NETWORK, namespaceRules } from "./namespaces.ts"
 import type { RuleContext, RuleFamily } from "./types.ts"
 
 interface Spec {
@@ -74,31 +76,41 @@ const problems = (r: DockerRequest, out: Array<Finding>): void => {
   }
 }
 
+/** The request a create of a container with just these settings would be (to judge a target by the policy's own rules). */
+const probe = (patch: Partial<ContainerSpec>): DockerRequest => ({
+  ...baseRequest("container.create", "target facts"),
+  container: { ...emptyContainer(), ...patch }
+})
+const refuses = (findings: ReadonlyArray<Finding>, rules: ReadonlyArray<string>): boolean =>
+  findings.some((f) => f.kind === "violation" && rules.includes(f.rule))
+const CAP_RULES = [BLOCKED_CAP.rule, ALL_CAPS.rule, CAP_NOT_ALLOWED.rule]
+
 /**
- * The target's host mounts that give more than the caller could get by creating a container
- * with the same mount: the host root, the Docker API (socket, state, /etc/docker and their
- * ancestors), and paths this policy refuses to mount (a mount-rule violation, judged
- * read-write because facts do not record read-only). A host path the policy lets anyone bind
- * (e.g. a project directory) does not make exec/attach into the container an escalation.
+ * Why exec/attach/cp into the target is an escalation: it is privileged or shares the host PID
+ * namespace, or it has something this policy refuses to give a new container — a host mount
+ * (judged read-write, as facts do not record read-only; the host root and the Docker API are
+ * always counted), an added capability, or the host network. Whatever the policy would let the
+ * caller create anyway (e.g. a bind of a project directory) is no escalation, so a `docker run`
+ * that validate allows is not refused at its attach.
  */
-const sensitiveHostMounts = (t: TargetFacts, p: Policy, ctx: RuleContext): Array<string> =>
-  t.hostMounts.filter((source) => {
-    if (source === "/" || exposesDockerApi(source) !== undefined) return true
-    const probe: DockerRequest = {
-      ...baseRequest("container.create", "target facts"),
-      container: { ...emptyContainer(), mounts: [{ type: "bind", source, target: "/target", readOnly: false, origin: "bind-spec" }] }
-    }
-    return mountRules(probe, p, ctx).some((f) => f.kind === "violation")
-  })
+const targetRisks = (t: TargetFacts, p: Policy, ctx: RuleContext): Array<string> => {
+  const why: Array<string> = []
+  if (t.privileged) why.push("is privileged")
+  const mounts = t.hostMounts.filter((source) =>
+    source === "/" || exposesDockerApi(source) !== undefined ||
+    mountRules(probe({ mounts: [{ type: "bind", source, target: "/target", readOnly: false, origin: "bind-spec" }] }), p, ctx).some((f) => f.kind === "violation"))
+  if (mounts.length > 0) why.push(`mounts host paths (${mounts.join(", ")})`)
+  const caps = t.capAdd.filter((cap) => refuses(capabilityRules(probe({ capAdd: [cap] }), p, ctx), CAP_RULES))
+  if (caps.length > 0) why.push(`has added capabilities (${caps.join(", ")})`)
+  if (t.pidHost) why.push("shares the host PID namespace")
+  if (t.networkHost && refuses(namespaceRules(probe({ networkMode: "host" }), p, ctx), [HOST_NETWORK.rule])) why.push("shares the host network")
+  return why
+}
 
 const execIntoPrivileged = (r: DockerRequest, p: Policy, ctx: RuleContext, out: Array<Finding>): void => {
   const t = r.targetFacts
   if (t === undefined) return
-  const why: Array<string> = []
-  if (t.privileged) why.push("is privileged")
-  const mounts = t.hostMounts.length > 0 ? sensitiveHostMounts(t, p, ctx) : []
-  if (mounts.length > 0) why.push(`mounts host paths (${mounts.join(", ")})`)
-  if (t.pidHost) why.push("shares the host PID namespace")
+  const why = targetRisks(t, p, ctx)
   if (why.length === 0) return
   const verb = r.action === "container.archive" ? "Copying files into" : r.action === "container.attach" ? "Attaching to" : "Exec into"
   const name = r.target ?? t.id

@@ -54,6 +54,23 @@ const matchesClean = (src: string, e: string, glob: boolean): boolean => {
   return glob && globMatch(e, src, true)
 }
 
+/**
+ * Is the mount source an ancestor of the entry (mounting `/` or `/var` exposes `/etc` or
+ * `/var/run/docker.sock`)? Glob entries are compared by their literal prefix.
+ */
+const exposesEntry = (src: string, e: string, glob: boolean): boolean => {
+  const base = glob ? literalPrefix(e) : e
+  if (base === "" || base === "/" || src === base) return false
+  return src === "/" || (base.startsWith(src) && base.charCodeAt(src.length) === 47)
+}
+
+const literalPrefix = (e: string): string => {
+  const i = e.search(/[*?[]/)
+  if (i < 0) return e
+  const slash = e.lastIndexOf("/", i)
+  return slash <= 0 ? "/" : e.slice(0, slash)
+}
+
 /** Does this path expose a Docker/containerd API socket or state dir (equal, inside, or an ancestor other than `/`)? */
 export const exposesDockerApi = (src: string): string | undefined => exposesClean(cleanPath(src))
 
@@ -116,18 +133,39 @@ const hostPathsOf = (spec: ContainerSpec): Array<HostPath> => {
 /** blocked, warned (seed) and Docker API socket checks on one host path. */
 const pathChecks = (out: Array<Finding>, c: Compiled, hp: HostPath): void => {
   const src = hp.source
+  let blockedHit = false
   for (const b of c.blocked) {
     if (!matchesClean(src, b.clean, b.glob)) continue
     if (b.allow_read_only === true && hp.readOnly) continue
     const kind = kindOf(b.action, "block")
     if (kind === undefined) continue
+    blockedHit = true
     const msg = b.message !== undefined && b.message !== "" ? b.message : `Mounting ${src} is blocked`
     out.push(mk(BLOCKED_MOUNT, kind, msg, hp.field, `Remove volume mount: ${src}`))
   }
+  // a mount of an ancestor exposes every blocked path below it: one finding for the first such entry
+  if (!blockedHit) {
+    for (const b of c.blocked) {
+      if (!exposesEntry(src, b.clean, b.glob)) continue
+      if (b.allow_read_only === true && hp.readOnly) continue
+      const kind = kindOf(b.action, "block")
+      if (kind === undefined) continue
+      const why = b.message !== undefined && b.message !== "" ? ` (${b.message})` : ""
+      out.push(mk(BLOCKED_MOUNT, kind, `Mounting ${src} exposes ${b.clean}, which is blocked${why}`, hp.field, `Remove volume mount: ${src}; mount only the subdirectory the container needs`))
+      blockedHit = true
+      break
+    }
+  }
+  let warnedHit = false
   for (const w of c.warned) {
     if (!matchesClean(src, w.clean, w.glob)) continue
+    warnedHit = true
     const msg = w.message !== undefined && w.message !== "" ? w.message : `Mounting ${src} may expose sensitive data`
     out.push(mk(WARNED_MOUNT, "warning", msg, hp.field))
+  }
+  if (!warnedHit && !blockedHit) {
+    const w = c.warned.find((x) => exposesEntry(src, x.clean, x.glob))
+    if (w !== undefined) out.push(mk(WARNED_MOUNT, "warning", `Mounting ${src} exposes ${w.clean}, which may contain sensitive data`, hp.field))
   }
 }
 
