@@ -254,12 +254,7 @@ export type CustomRule = typeof CustomRule.Type
 /** added: an exception that targets rule ids (globs like `mounts.*`), so every rule family can be excepted */
 export const GlobalException = Schema.Struct({
   rules: StrList,
-  images: opt(StrList),
-  names: opt(StrList),
-  labels: opt(Schema.Record({ key: Str, value: Str })),
-  digests: opt(StrList),
-  users: opt(StrList),
-  reason: opt(Str)
+  ...Exception.fields
 })
 export type GlobalException = typeof GlobalException.Type
 
