@@ -56,7 +56,9 @@ export const ConfigFile = Schema.Struct({
           max_bytes: Schema.optional(NonNegInt),
           keep: Schema.optional(NonNegInt)
         })
-      )
+      ),
+      /** audit durability: normal (survives a plugin crash) or full (also survives power loss) */
+      synchronous: Schema.optional(Schema.Literal("normal", "full", "NORMAL", "FULL"))
     })
   ),
   authz: Schema.optional(
@@ -75,11 +77,18 @@ export const ConfigFile = Schema.Struct({
 })
 export type ConfigFile = typeof ConfigFile.Type
 
+/** Audit durability: `normal` survives a crash or kill -9 of the plugin, `full` also an OS crash or power loss. */
+export type AuditSynchronous = "normal" | "full"
+
 /** The effective configuration (defaults filled in). */
 export interface Config {
   readonly version: string
   readonly active_policy: string
-  readonly audit: { readonly jsonl: { readonly enabled: boolean; readonly max_bytes: number; readonly keep: number } }
+  readonly audit: {
+    readonly jsonl: { readonly enabled: boolean; readonly max_bytes: number; readonly keep: number }
+    /** SQLite synchronous mode for the audit store (WAL): "normal" (default) or "full" */
+    readonly synchronous: AuditSynchronous
+  }
   readonly authz: {
     readonly socket: string
     readonly pid_file: string
@@ -92,7 +101,7 @@ export interface Config {
 export const defaultConfig: Config = {
   version: "1",
   active_policy: "default",
-  audit: { jsonl: { enabled: false, max_bytes: 10 * 1024 * 1024, keep: 5 } },
+  audit: { jsonl: { enabled: false, max_bytes: 10 * 1024 * 1024, keep: 5 }, synchronous: "normal" },
   authz: {
     socket: "/run/docker/plugins/sentinel.sock",
     pid_file: "/run/sentinel/authz.pid",
@@ -133,7 +142,8 @@ export const withDefaults = (f: ConfigFile): Config => {
         enabled: j?.enabled ?? d.audit.jsonl.enabled,
         max_bytes: j?.max_bytes ?? d.audit.jsonl.max_bytes,
         keep: j?.keep ?? d.audit.jsonl.keep
-      }
+      },
+      synchronous: f.audit?.synchronous === undefined ? d.audit.synchronous : f.audit.synchronous === "full" || f.audit.synchronous === "FULL" ? "full" : "normal"
     },
     authz: {
       socket: a?.socket ?? d.authz.socket,

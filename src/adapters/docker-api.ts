@@ -1,10 +1,11 @@
 /**
  * A tiny client for the Docker daemon's own API over its unix socket, used by the AuthZ
- * plugin to learn facts about a target container (exec/attach/archive) and to resolve
- * service network IDs to names. Every call has a short timeout; nothing here retries.
+ * plugin to learn facts about a target container (exec/attach/archive), to resolve
+ * service network IDs to names, and to learn a named volume's driver and options. Every call has a short timeout; nothing here retries.
  */
 import { request } from "node:http"
 import type { TargetFacts } from "../domain/request.ts"
+import type { VolumeFacts } from "./facts.ts"
 import { cleanPath } from "../domain/paths.ts"
 import { normalizeCaps } from "../domain/caps.ts"
 
@@ -98,4 +99,18 @@ export const networkName = async (socketPath: string, idOrName: string, timeoutM
   const doc = await getJson(socketPath, `/networks/${encodeURIComponent(idOrName)}`, timeoutMs)
   const name = rec(doc)["Name"]
   return typeof name === "string" ? name : undefined
+}
+
+/** Turn a `GET /volumes/{name}` document into VolumeFacts (option keys lower-cased, as the decoder does). */
+export const volumeFromInspect = (doc: unknown): VolumeFacts => {
+  const d = rec(doc)
+  const options: Record<string, string> = {}
+  for (const [k, v] of Object.entries(rec(d["Options"]))) if (typeof v === "string") options[k.toLowerCase()] = v
+  return { driver: typeof d["Driver"] === "string" ? d["Driver"] : "local", options }
+}
+
+/** Inspect a named volume; undefined when the daemon does not know it (docker will create an empty local volume). */
+export const inspectVolume = async (socketPath: string, name: string, timeoutMs: number): Promise<VolumeFacts | undefined> => {
+  const doc = await getJson(socketPath, `/volumes/${encodeURIComponent(name)}`, timeoutMs)
+  return doc === undefined ? undefined : volumeFromInspect(doc)
 }

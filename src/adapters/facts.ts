@@ -3,6 +3,8 @@
  * with name aliases and exec-id → container links. Facts come from the AuthZRes of a
  * successful create, or from inspecting the container through the daemon's socket.
  * Optionally persisted (0600, atomic) so a restarted plugin still knows old containers.
+ * Also holds the driver and options of named volumes created through the plugin (not
+ * persisted: after a restart the plugin asks the daemon).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
@@ -10,11 +12,25 @@ import type { TargetFacts } from "../domain/request.ts"
 
 const MIN_PREFIX = 12
 
+/** What a named volume is: its driver and driver options (keys lower-cased). */
+export interface VolumeFacts {
+  readonly driver: string
+  readonly options: Readonly<Record<string, string>>
+}
+
+/** Volume facts an AuthZRes teaches: a created volume, a removed one, or a prune (forget all). */
+export interface VolumeLearning {
+  readonly volume?: { readonly name: string; readonly driver: string; readonly options: Readonly<Record<string, string>> } | undefined
+  readonly volumeRemoved?: string | undefined
+  readonly volumesPruned?: boolean | undefined
+}
+
 /** A bounded LRU of container facts. */
 export class FactsStore {
   private readonly byId = new Map<string, TargetFacts>()
   private readonly names = new Map<string, string>()
   private readonly execs = new Map<string, string>()
+  private readonly volumes = new Map<string, VolumeFacts>()
   private dirty = false
 
   constructor(readonly capacity = 4096) {}
@@ -51,6 +67,26 @@ export class FactsStore {
   /** The container an exec id belongs to, if learned. */
   containerOfExec(execId: string): string | undefined {
     return this.execs.get(execId)
+  }
+
+  /** Apply what an AuthZRes taught about volumes (bounded LRU like containers). */
+  learnVolumes(l: VolumeLearning): void {
+    if (l.volumesPruned === true) this.volumes.clear()
+    if (l.volumeRemoved !== undefined) this.volumes.delete(l.volumeRemoved)
+    if (l.volume !== undefined && l.volume.name !== "") {
+      this.volumes.delete(l.volume.name)
+      this.volumes.set(l.volume.name, { driver: l.volume.driver, options: l.volume.options })
+      while (this.volumes.size > this.capacity) {
+        const oldest = this.volumes.keys().next().value
+        if (oldest === undefined) break
+        this.volumes.delete(oldest)
+      }
+    }
+  }
+
+  /** The driver and options of a named volume created through the plugin, if learned. */
+  volume(name: string): VolumeFacts | undefined {
+    return this.volumes.get(name)
   }
 
   /** Drop what we know about a container (removed, or its HostConfig changed by a legacy start). */

@@ -31,11 +31,14 @@ describe("audit store", () => {
     store.close()
   })
 
-  it("uses WAL, FULL sync and tight file modes", () => {
+  it("uses WAL, NORMAL sync by default (FULL on request) and tight file modes", () => {
+    const full = open({ synchronous: "FULL" })
+    expect(full.sqlite.pragma("synchronous", { simple: true })).toBe(2)
+    full.close()
     const store = open()
     store.appendSync(decisionEvents())
     expect(store.sqlite.pragma("journal_mode", { simple: true })).toBe("wal")
-    expect(store.sqlite.pragma("synchronous", { simple: true })).toBe(2)
+    expect(store.sqlite.pragma("synchronous", { simple: true })).toBe(1)
     expect(statSync(store.dir).mode & 0o777).toBe(0o700)
     expect(statSync(store.file).mode & 0o777).toBe(0o600)
     expect(store.sqlite.prepare("SELECT version FROM schema_version").get()).toEqual({ version: 1 })

@@ -80,7 +80,8 @@ export const openAuditDb = (dir: string, opts: { readonly synchronous?: Synchron
   const sqlite = new Database(file)
   for (const suffix of ["", "-wal", "-shm"]) tighten(file + suffix, 0o600)
   sqlite.pragma("journal_mode = WAL")
-  sqlite.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`)
+  // NORMAL (default): in WAL mode a committed transaction survives a crash of the process, not of the OS
+  sqlite.pragma(`synchronous = ${opts.synchronous ?? "NORMAL"}`)
   sqlite.pragma("busy_timeout = 10000")
   sqlite.pragma("cache_size = -32000") // 32 MiB page cache: index pages of large stores stay hot
   sqlite.transaction(() => {

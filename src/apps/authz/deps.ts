@@ -11,6 +11,7 @@ import type { LoadedPolicy } from "../../domain/policy.ts"
 import type { DockerRequest, TargetFacts } from "../../domain/request.ts"
 import type { AuditLog } from "../../services/AuditLog.ts"
 import type { PolicyStore } from "../../services/PolicyStore.ts"
+import type { VolumeFacts, VolumeLearning } from "../../adapters/facts.ts"
 
 /** The Engine API decoder's view of one AuthZReq (T4's `decodeAuthZRequest`). */
 export interface DecodedRequest {
@@ -27,8 +28,8 @@ export interface DecodedRequest {
   }
 }
 
-/** Facts learned from an AuthZRes: a created container, or an exec instance's container. */
-export interface LearnedFacts {
+/** Facts learned from an AuthZRes: a created container, an exec instance's container, created/removed volumes. */
+export interface LearnedFacts extends VolumeLearning {
   readonly container?: { readonly facts: TargetFacts; readonly name?: string | undefined } | undefined
   readonly exec?: { readonly execId: string; readonly containerId: string } | undefined
   readonly removed?: string | undefined
@@ -47,11 +48,13 @@ export interface ScanGateContext {
   readonly budgetMs: number
 }
 
-/** The daemon's own API, for target facts and network names. */
+/** The daemon's own API, for target facts, network names and named volumes. */
 export interface DaemonClient {
   readonly inspect: (target: string) => Promise<TargetFacts | undefined>
   readonly execContainer: (execId: string) => Promise<string | undefined>
   readonly networkName: (id: string) => Promise<string | undefined>
+  /** a named volume's driver and options; undefined when it does not exist. Absent: named volumes not yet learned are denied (fail closed) */
+  readonly volume?: ((name: string) => Promise<VolumeFacts | undefined>) | undefined
 }
 
 export interface AuthzDeps {
@@ -65,6 +68,11 @@ export interface AuthzDeps {
     | ((request: DockerRequest, policy: LoadedPolicy, ctx: ScanGateContext) => Effect.Effect<ScanGateResult, unknown>)
     | undefined
   readonly daemon?: DaemonClient | undefined
+  /**
+   * Whether `scanGate` has anything to do for this request under this policy; false lets the
+   * handler decide without a fiber or a timer. Absent: the gate always runs.
+   */
+  readonly scanGateApplies?: ((request: DockerRequest, policy: LoadedPolicy) => boolean) | undefined
 }
 
 export interface AuthzOptions {

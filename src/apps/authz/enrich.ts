@@ -1,12 +1,14 @@
 /**
  * Facts the request body does not carry: what the target container of an exec/attach/cp
  * is (learned from its create, else inspected through the daemon), and the names of
- * service networks given only as IDs (`--network host` arrives as the host network's ID).
+ * service networks given only as IDs (`--network host` arrives as the host network's ID),
+ * and the driver options of named volumes mounted by name (see volumes.ts).
  */
 import type { LoadedPolicy } from "../../domain/policy.ts"
 import type { DockerRequest } from "../../domain/request.ts"
 import type { FactsStore } from "../../adapters/facts.ts"
 import type { DaemonClient, DecodedRequest } from "./deps.ts"
+import { resolveVolumes } from "./volumes.ts"
 
 const TARGETED = new Set(["container.exec", "container.attach", "container.archive"])
 
@@ -49,12 +51,14 @@ const serviceNetworks = async (request: DockerRequest, daemon: DaemonClient | un
   return { ...request, service: { ...svc, container } }
 }
 
-/** Add target facts and network names; forget facts a request invalidates. Synchronous unless it must ask the daemon; never rejects. */
+/** Add target facts, network names and named-volume options; forget facts a request invalidates. Synchronous unless it must ask the daemon; never rejects. */
 export const enrich = (request: DockerRequest, meta: DecodedRequest["meta"], policy: LoadedPolicy, facts: FactsStore, daemon: DaemonClient | undefined): DockerRequest | Promise<DockerRequest> => {
   if (TARGETED.has(request.action)) return targetFacts(request, meta, policy, facts, daemon)
   if (request.action === "container.start" && request.container !== undefined && request.target !== undefined) facts.forget(request.target)
   // removed or renamed: the name may soon belong to another container
   if (request.action === "container.lifecycle" && request.target !== undefined && (meta.method === "DELETE" || /\/rename$/.test(meta.path))) facts.forget(request.target)
-  if (request.action === "service.create" || request.action === "service.update") return serviceNetworks(request, daemon)
-  return request
+  if (request.action === "service.create" || request.action === "service.update") {
+    return serviceNetworks(request, daemon).then((r) => resolveVolumes(r, facts, daemon))
+  }
+  return resolveVolumes(request, facts, daemon)
 }

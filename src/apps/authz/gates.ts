@@ -21,6 +21,11 @@ const within = <A>(eff: Effect.Effect<A, ScannerError>, ms: number, kind: GateSc
     Effect.catchAll((e) => Effect.succeed([failed(kind, typeof e === "string" ? scanner : e.scanner, typeof e === "string" ? e : e.message)]))
   )
 
+/** Whether either gate below can scan or add a finding: a push (secret scan on) or a create under require_image_scan. */
+export const gateApplies = (request: DockerRequest, lp: LoadedPolicy): boolean =>
+  (request.action === "image.push" && lp.policy.settings?.secret_scanning?.enabled !== false) ||
+  (request.action === "container.create" && lp.policy.settings?.require_image_scan === true)
+
 /** The gate for one request; `ctx.budgetMs` bounds all scans together. */
 export const runGates = (scanners: typeof Scanners.Service, request: DockerRequest, lp: LoadedPolicy, ctx: ScanGateContext): Effect.Effect<ScanGateResult> =>
   Effect.gen(function* () {

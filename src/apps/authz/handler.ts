@@ -10,7 +10,7 @@ import type { LoadedPolicy } from "../../domain/policy.ts"
 import { baseRequest, type DockerRequest } from "../../domain/request.ts"
 import { newDecisionId } from "../../services/Ids.ts"
 import { FactsStore } from "../../adapters/facts.ts"
-import type { AuthzDeps, AuthzOptions, DecodedRequest, ScanGateContext } from "./deps.ts"
+import type { AuthzDeps, AuthzOptions, DecodedRequest, ScanGateContext, ScanGateResult } from "./deps.ts"
 import { allowNote, denyMessage, failureResponse, type AuthzResponse } from "./message.ts"
 import { parseBudget, selectPolicy, type PolicyCache } from "./select.ts"
 import { enrich } from "./enrich.ts"
@@ -51,13 +51,26 @@ const stage = <A, E, R>(name: string, eff: Effect.Effect<A, E, R>, budgetMs?: nu
 /** Actions whose preparation may ask the daemon (target facts, network names). */
 const MAY_LOOK_UP = new Set(["container.exec", "container.attach", "container.archive", "service.create", "service.update"])
 
-/** Append durably within a budget; started synchronously so concurrent decisions share one commit. */
-const appendWithin = (audit: AuthzDeps["audit"], events: ReadonlyArray<DecisionEvent>, ms: number): Effect.Effect<void, Error> =>
-  Effect.async<void, Error>((resume) => {
-    const timer = setTimeout(() => resume(Effect.fail(new Error(`audit append took longer than ${ms} ms`))), ms)
+/** Settle within `ms`, else reject with `onTimeout()`. */
+const within = <A>(p: Promise<A>, ms: number, onTimeout: () => Error): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms)
+    p.then(
+      (a) => (clearTimeout(timer), resolve(a)),
+      (e: unknown) => (clearTimeout(timer), reject(e))
+    )
+  })
+
+/**
+ * Append durably within a budget; resolves with why it failed, or undefined once committed.
+ * Started synchronously so concurrent decisions share one commit.
+ */
+const appendWithin = (audit: AuthzDeps["audit"], events: ReadonlyArray<DecisionEvent>, ms: number): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(`audit append took longer than ${ms} ms`), ms)
     Effect.runPromiseExit(audit.append(events)).then((exit) => {
       clearTimeout(timer)
-      resume(exit._tag === "Success" ? Effect.void : Effect.fail(new Error(describe(Cause.squash(exit.cause)))))
+      resolve(exit._tag === "Success" ? undefined : describe(Cause.squash(exit.cause)))
     })
   })
 
@@ -91,23 +104,23 @@ export const makeHandler = (deps: AuthzDeps, opts: AuthzOptions) => {
     return recordFailure(reason, undefined, undefined, newDecisionId(), new Date().toISOString(), false)
   }
 
-  const authzReq = (body: Buffer): Effect.Effect<AuthzResponse> => {
-    counters.requests++
-    const started = performance.now()
-    const decisionId = newDecisionId()
-    const now = new Date().toISOString()
-    let decoded: DecodedRequest | undefined
-    let policy: LoadedPolicy | undefined
-    return Effect.gen(function* () {
-      const envelope = yield* stage("envelope", Effect.try({ try: () => JSON.parse(body.toString("utf8")) as unknown, catch: (e) => new Error(`the AuthZ envelope is not JSON (${describe(e)})`) }))
-      decoded = yield* stage("decode", Effect.try(() => deps.decodeRequest(envelope)))
-      const d = decoded
-      // the common path (no identity binding, no daemon look-up) is synchronous: no timer, no fiber
+  /** Per-request state shared by the fast path, the waiting path and the failure record. */
+  interface Req {
+    readonly started: number
+    readonly decisionId: string
+    readonly now: string
+    decoded: DecodedRequest | undefined
+    policy: LoadedPolicy | undefined
+  }
+
+  /** The waiting path (identity binding, daemon look-ups, scan gates): budgets enforced by Effect. */
+  const prepareAndDecide = (r: Req, d: DecodedRequest) =>
+    Effect.gen(function* () {
       const prepare = Effect.gen(function* () {
         const active = yield* deps.policies.current
-        policy = active
+        r.policy = active
         const chosen = yield* selectPolicy(deps.policies, cache, active, d.meta.user)
-        policy = chosen
+        r.policy = chosen
         const enriched = d.meta.readOnly ? d.request : enrich(d.request, d.meta, chosen, facts, deps.daemon)
         const request = enriched instanceof Promise ? yield* Effect.promise(() => enriched) : enriched
         return { chosen, request }
@@ -118,49 +131,110 @@ export const makeHandler = (deps: AuthzDeps, opts: AuthzOptions) => {
       const scanned =
         gate === undefined || d.meta.readOnly
           ? undefined
-          : yield* scanStage(gate, pre.request, pre.chosen, { decisionId, now, budgetMs: parseBudget(pre.chosen.policy.settings?.image_scanning?.scan_timeout) ?? opts.scanBudgetMs })
-      const decision: Decision = yield* stage(
-        "decide",
-        Effect.try(() =>
-          deps.decide(pre.request, pre.chosen, {
-            decisionId,
-            now,
-            source: "authz",
-            user: d.meta.user,
-            authMethod: d.meta.authMethod,
-            method: d.meta.method,
-            uri: d.meta.maskedUri,
-            scans: scanned?.scans,
-            extraFindings: scanned?.extraFindings
-          })
-        )
-      )
-      const durationMs = Math.round((performance.now() - started) * 1000) / 1000
-      const events = decision.events.map((e) => (e._tag === "Decided" ? { ...e, durationMs } : e))
-      const v = decision.verdict
-      const audited = yield* Effect.either(appendWithin(deps.audit, events, opts.auditTimeoutMs))
-      if (audited._tag === "Left") {
-        const why = `the decision could not be recorded in the audit log (${describe(audited.left)})`
-        if (v.allowed && !opts.failOpen) return yield* Effect.fail(new Stage("audit", `${why}; an unrecorded request is not allowed`))
-        counters.errors++
-        counters.lastError = why
-        counters.lastErrorAt = now
-        opts.log(`error ${decisionId} ${d.meta.route}: ${why}`)
+          : yield* scanStage(gate, pre.request, pre.chosen, { decisionId: r.decisionId, now: r.now, budgetMs: parseBudget(pre.chosen.policy.settings?.image_scanning?.scan_timeout) ?? opts.scanBudgetMs })
+      const decision: Decision = yield* stage("decide", Effect.try(() => decideNow(r, d, pre.request, pre.chosen, scanned)))
+      return { decision, chosen: pre.chosen }
+    })
+
+  const decideNow = (r: Req, d: DecodedRequest, request: DockerRequest, chosen: LoadedPolicy, scanned?: { readonly scans: ScanGateResult["scans"]; readonly extraFindings: ScanGateResult["extraFindings"] } | undefined): Decision =>
+    deps.decide(request, chosen, {
+      decisionId: r.decisionId,
+      now: r.now,
+      source: "authz",
+      user: d.meta.user,
+      authMethod: d.meta.authMethod,
+      method: d.meta.method,
+      uri: d.meta.maskedUri,
+      scans: scanned?.scans,
+      extraFindings: scanned?.extraFindings
+    })
+
+  /**
+   * The common path without a fiber: no identity binding, no daemon look-up, no scan gate.
+   * Undefined when the request needs the waiting path.
+   */
+  const fastDecide = (r: Req, d: DecodedRequest): { decision: Decision; chosen: LoadedPolicy } | Promise<{ decision: Decision; chosen: LoadedPolicy }> | undefined => {
+    if (d.meta.user !== undefined || (!d.meta.readOnly && MAY_LOOK_UP.has(d.request.action))) return undefined
+    const current = Effect.runSyncExit(deps.policies.current)
+    if (current._tag === "Failure") return undefined // the waiting path reports it with the usual text
+    const chosen = current.value
+    if (deps.scanGate !== undefined && !d.meta.readOnly && (deps.scanGateApplies?.(d.request, chosen) ?? true)) return undefined
+    r.policy = chosen
+    const decideOn = (request: DockerRequest) => {
+      try {
+        return { decision: decideNow(r, d, request, chosen), chosen }
+      } catch (e) {
+        throw new Stage("decide", describe(e))
       }
-      const name = pre.chosen.policy.name
-      if (!v.allowed) {
-        counters.denied++
-        const msg = denyMessage(v, name)
-        opts.log(`deny ${decisionId} ${d.meta.route}${d.meta.user !== undefined ? ` user=${d.meta.user}` : ""}: ${msg.replaceAll("\n", " | ")}`)
-        return { Allow: false, Msg: msg, Err: "" }
-      }
-      if (v.decision === "warned") counters.warned++
-      else counters.allowed++
-      const note = allowNote(v, name)
-      if (note !== "") opts.log(`${v.decision} ${decisionId} ${d.meta.route}: ${note.replaceAll("\n", " | ")}`)
-      return { Allow: true, Msg: note, Err: "" }
-    }).pipe(Effect.catchAll((e) => recordFailure(e.reason, decoded, policy, decisionId, now)))
+    }
+    const enriched = d.meta.readOnly ? d.request : enrich(d.request, d.meta, chosen, facts, deps.daemon)
+    if (!(enriched instanceof Promise)) return decideOn(enriched)
+    // a look-up this path did not expect: bound it like the waiting path does
+    return within(enriched, opts.deadlineMs, () => new Stage("prepare", `Sentinel could not decide within ${opts.deadlineMs} ms`)).then(decideOn)
   }
+
+  /** Record the decision (within the audit budget), count it and build the answer. */
+  const finish = async (r: Req, d: DecodedRequest, decision: Decision, chosen: LoadedPolicy): Promise<AuthzResponse> => {
+    const durationMs = Math.round((performance.now() - r.started) * 1000) / 1000
+    const events = decision.events.map((e) => (e._tag === "Decided" ? { ...e, durationMs } : e))
+    const v = decision.verdict
+    const auditError = await appendWithin(deps.audit, events, opts.auditTimeoutMs)
+    if (auditError !== undefined) {
+      const why = `the decision could not be recorded in the audit log (${auditError})`
+      if (v.allowed && !opts.failOpen) throw new Stage("audit", `${why}; an unrecorded request is not allowed`)
+      counters.errors++
+      counters.lastError = why
+      counters.lastErrorAt = r.now
+      opts.log(`error ${r.decisionId} ${d.meta.route}: ${why}`)
+    }
+    const name = chosen.policy.name
+    if (!v.allowed) {
+      counters.denied++
+      const msg = denyMessage(v, name)
+      opts.log(`deny ${r.decisionId} ${d.meta.route}${d.meta.user !== undefined ? ` user=${d.meta.user}` : ""}: ${msg.replaceAll("\n", " | ")}`)
+      return { Allow: false, Msg: msg, Err: "" }
+    }
+    if (v.decision === "warned") counters.warned++
+    else counters.allowed++
+    const note = allowNote(v, name)
+    if (note !== "") opts.log(`${v.decision} ${r.decisionId} ${d.meta.route}: ${note.replaceAll("\n", " | ")}`)
+    return { Allow: true, Msg: note, Err: "" }
+  }
+
+  /** AuthZReq as a Promise (the server's hot path); never rejects. */
+  const authzReqAsync = async (body: Buffer): Promise<AuthzResponse> => {
+    counters.requests++
+    const r: Req = { started: performance.now(), decisionId: newDecisionId(), now: new Date().toISOString(), decoded: undefined, policy: undefined }
+    try {
+      let envelope: unknown
+      try {
+        envelope = JSON.parse(body.toString("utf8")) as unknown
+      } catch (e) {
+        throw new Stage("envelope", `the AuthZ envelope is not JSON (${describe(e)})`)
+      }
+      let d: DecodedRequest
+      try {
+        d = deps.decodeRequest(envelope)
+      } catch (e) {
+        throw new Stage("decode", describe(e))
+      }
+      r.decoded = d
+      const fast = fastDecide(r, d)
+      if (fast !== undefined) {
+        const { decision, chosen } = fast instanceof Promise ? await fast : fast
+        return await finish(r, d, decision, chosen)
+      }
+      const slow = await Effect.runPromise(Effect.either(prepareAndDecide(r, d)))
+      if (slow._tag === "Left") throw slow.left
+      return await finish(r, d, slow.right.decision, slow.right.chosen)
+    } catch (e) {
+      const reason = e instanceof Stage ? e.reason : `internal error: ${describe(e)}`
+      return Effect.runPromise(recordFailure(reason, r.decoded, r.policy, r.decisionId, r.now))
+    }
+  }
+
+  /** AuthZReq as an Effect; never fails. */
+  const authzReq = (body: Buffer): Effect.Effect<AuthzResponse> => Effect.promise(() => authzReqAsync(body))
 
   /** AuthZRes never denies (the action already ran); it only learns facts. */
   const authzRes = (body: Buffer): Effect.Effect<AuthzResponse> => {
@@ -171,6 +245,7 @@ export const makeHandler = (deps: AuthzDeps, opts: AuthzOptions) => {
         if (learned.container !== undefined) facts.learn(learned.container.facts, learned.container.name)
         if (learned.exec !== undefined) facts.learnExec(learned.exec.execId, learned.exec.containerId)
         if (learned.removed !== undefined) facts.forget(learned.removed)
+        facts.learnVolumes(learned)
       } catch (e) {
         opts.log(`AuthZRes not understood (allowed anyway, nothing learned): ${describe(e)}`)
       }
@@ -178,7 +253,7 @@ export const makeHandler = (deps: AuthzDeps, opts: AuthzOptions) => {
     })
   }
 
-  return { authzReq, authzRes, reject, counters, facts, clearPolicyCache: () => cache.clear() }
+  return { authzReq, authzReqAsync, authzRes, reject, counters, facts, clearPolicyCache: () => cache.clear() }
 }
 
 export type Handler = ReturnType<typeof makeHandler>

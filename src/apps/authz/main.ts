@@ -31,7 +31,8 @@ export const startPlugin = (a: PluginArgs) => {
   const services = Layer.mergeAll(
     policyLayer({ pinned: a.policy, dir: a.configDir }),
     ScannersLive({ cacheDir: join(paths.cacheDir, "scans") }),
-    SqliteAuditLog.layer(paths.auditDir, { ...storeOptionsFromConfig(a.configDir), synchronous: process.env["SENTINEL_AUDIT_SYNC"] === "NORMAL" ? "NORMAL" : "FULL" })
+    // durability: config.yaml audit.synchronous / SENTINEL_AUDIT_SYNC (default NORMAL); checkpoints off the request path
+    SqliteAuditLog.layer(paths.auditDir, { ...storeOptionsFromConfig(a.configDir), backgroundCheckpoint: true })
   )
   return runPlugin({
     socket: a.socket,

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { AuditLog } from "../../services/AuditLog.ts"
 import { PolicyStore } from "../../services/PolicyStore.ts"
-import { execContainer, inspectContainer, networkName, socketPathOf } from "../../adapters/docker-api.ts"
+import { execContainer, inspectContainer, inspectVolume, networkName, socketPathOf } from "../../adapters/docker-api.ts"
 import { decodeAuthZRequest, decodeAuthZResponse } from "../../adapters/engine-api/decode.ts"
 import { decide } from "../../domain/decide-impl.ts"
 import type { AuthzDeps, DaemonClient } from "./deps.ts"
@@ -15,7 +15,7 @@ import { defaultOptions } from "./deps.ts"
 import { makeHandler } from "./handler.ts"
 import { acquirePidFile } from "./pidfile.ts"
 import { startServer, stopServer } from "./server.ts"
-import { scanGateFor } from "./gates.ts"
+import { gateApplies, scanGateFor } from "./gates.ts"
 
 export interface StartOptions {
   readonly socket: string
@@ -52,7 +52,8 @@ const daemonClient = (dockerHost: string): DaemonClient | undefined => {
   return {
     inspect: (t) => inspectContainer(sock, t, 300),
     execContainer: (id) => execContainer(sock, id, 300),
-    networkName: (id) => networkName(sock, id, 300)
+    networkName: (id) => networkName(sock, id, 300),
+    volume: (name) => inspectVolume(sock, name, 300)
   }
 }
 
@@ -64,7 +65,7 @@ export const runPlugin = (o: StartOptions) =>
       const policies = yield* PolicyStore
       const audit = yield* AuditLog
       yield* Effect.acquireRelease(Effect.try(() => acquirePidFile(o.pidFile)), (release) => Effect.sync(release))
-      const deps: AuthzDeps = { ...coreDeps, policies, audit, daemon: daemonClient(o.dockerHost), scanGate: yield* scanGateFor() }
+      const deps: AuthzDeps = { ...coreDeps, policies, audit, daemon: daemonClient(o.dockerHost), scanGate: yield* scanGateFor(), scanGateApplies: gateApplies }
       const handler = makeHandler(deps, {
         ...defaultOptions,
         failOpen: o.failOpen,

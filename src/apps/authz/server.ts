@@ -73,8 +73,9 @@ export const clearStaleSocket = async (path: string): Promise<void> => {
 /** Start listening. Resolves with the server once the socket accepts connections (mode 0600). */
 export const startServer = async (handler: Handler, opts: ServerOptions): Promise<Server> => {
   const cap = opts.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES
-  const answer = (res: ServerResponse, eff: Effect.Effect<AuthzResponse>) =>
-    Effect.runPromise(eff).then(
+  const answer = (res: ServerResponse, eff: Effect.Effect<AuthzResponse>) => answerP(res, Effect.runPromise(eff))
+  const answerP = (res: ServerResponse, p: Promise<AuthzResponse>) =>
+    p.then(
       (r) => send(res, 200, r),
       (e: unknown) => send(res, 200, { Allow: false, Msg: `Sentinel internal error: ${String(e)}`, Err: String(e) })
     )
@@ -90,7 +91,7 @@ export const startServer = async (handler: Handler, opts: ServerOptions): Promis
               const reason = `the AuthZ request envelope is ${oversized} bytes, above Sentinel's ${cap}-byte limit; send a smaller request body`
               return answer(res, handler.reject(reason))
             }
-            return answer(res, handler.authzReq(body))
+            return answerP(res, handler.authzReqAsync(body))
           case "/AuthZPlugin.AuthZRes":
             return oversized !== undefined ? send(res, 200, { Allow: true, Msg: "", Err: "" }) : answer(res, handler.authzRes(body))
           case "/Sentinel.Status":

@@ -63,10 +63,12 @@ export const engineAdvice = (version: string): Check => {
   if (v.length < 3) return warn("Engine version", `could not parse the engine version "${version}"`, "check `docker version`")
   const fixed41110 =
     (v[0] === 23 && atLeast(v, [23, 0, 15])) || (v[0] === 25 && atLeast(v, [25, 0, 6])) ||
-    (v[0] === 26 && atLeast(v, [26, 1, 5])) || (v[0] === 27 && atLeast(v, [27, 1, 1])) || (v[0] ?? 0) >= 28 ||
-    (version.includes("dfsg") && v[0] === 20)
+    (v[0] === 26 && atLeast(v, [26, 1, 5])) || (v[0] === 27 && atLeast(v, [27, 1, 1])) || (v[0] ?? 0) >= 28
+  // the API reports "20.10.24+dfsg1" without the Debian revision, so a backported fix cannot be confirmed
+  const debian20 = version.includes("dfsg") && v[0] === 20
   const notes: Array<string> = []
-  if (!fixed41110) notes.push("CVE-2024-41110 (chunked bodies reach the daemon unseen)")
+  if (debian20) notes.push("CVE-2024-41110 (chunked bodies reach the daemon unseen) unless the Debian package is 20.10.24+dfsg1-1+deb12u1 or later: check `dpkg -l docker.io`")
+  else if (!fixed41110) notes.push("CVE-2024-41110 (chunked bodies reach the daemon unseen)")
   if (!atLeast(v, [29, 3, 1])) notes.push("CVE-2026-34040 (bodies ≥ 1 MiB reach the daemon unseen; Sentinel denies body-less create/exec, but other endpoints are body-blind)")
   if (atLeast(v, [29, 2, 0])) notes.push("native h2c gRPC (BuildKit) bypasses AuthZ entirely since 29.2")
   if (notes.length === 0) return ok("Engine version", `Docker Engine ${version}`)
@@ -109,7 +111,7 @@ export const runDoctor = async (): Promise<ReadonlyArray<Check>> => {
   else checks.push(ok("Configuration File", cfg.right.exists ? cfg.right.path : "not present (defaults)"))
   const policies = listPoliciesSync(paths.dir)
   const invalid = policies.filter((p) => !p.valid)
-  if (invalid.length > 0) checks.push(err("Policies", `${invalid.length} invalid: ${invalid.map((p) => `${p.name} (${p.error ?? "invalid"})`).join("; ")}`, "run `sentinel policy validate NAME`"))
+  if (invalid.length > 0) checks.push(err("Policies", `${invalid.length} invalid: ${invalid.map((p) => `${p.source} (${p.error ?? "invalid"})`).join("; ")}`, "run `sentinel policy validate NAME`"))
   else checks.push(ok("Policies", `${policies.length} available (${policies.map((p) => p.name).join(", ")})`))
   const active = loadActivePolicySync()
   if (Either.isLeft(active)) checks.push(err("Active Policy", active.left.message, "fix the policy or `sentinel policy use default`"))

@@ -1,7 +1,7 @@
 /** Running the real docker binary for `sentinel exec` (and the push secret gate before it). */
 import { spawn } from "node:child_process"
 import { accessSync, constants, realpathSync } from "node:fs"
-import { delimiter, join } from "node:path"
+import { delimiter, dirname, join } from "node:path"
 
 const isExecutable = (p: string): boolean => {
   try {
@@ -12,32 +12,48 @@ const isExecutable = (p: string): boolean => {
   }
 }
 
-const self = (): string | undefined => {
+const real = (p: string): string | undefined => {
   try {
-    return realpathSync(process.argv[1] ?? "")
+    return realpathSync(p)
   } catch {
     return undefined
   }
 }
 
 /**
- * The docker binary to run: `docker-real` first (wrapper installs), then `docker` on PATH —
- * never Sentinel itself (when installed as a `docker` wrapper that would recurse).
+ * Every file that starts Sentinel: the running script and both launchers of its install
+ * (`bin/sentinel`, `bin/sentinel.js`). Under the startup snapshot argv[1] is not a file, so the
+ * install is found through SENTINEL_HOME (set by bin/sentinel).
+ */
+const selves = (): ReadonlySet<string> => {
+  const me = real(process.argv[1] ?? "")
+  const homes = [process.env["SENTINEL_HOME"], me === undefined ? undefined : dirname(dirname(me))]
+  const out = new Set<string>(me === undefined ? [] : [me])
+  for (const h of homes) {
+    if (h === undefined || h === "") continue
+    for (const f of ["sentinel", "sentinel.js"]) {
+      const r = real(join(h, "bin", f))
+      if (r !== undefined) out.add(r)
+    }
+  }
+  return out
+}
+
+/**
+ * The docker binary to run: `docker-real` first (wrapper installs: /usr/bin, /usr/local/bin, then
+ * PATH), then `docker` on PATH — never Sentinel itself (when installed as a `docker` wrapper that
+ * would recurse).
  */
 export const findDocker = (): string | undefined => {
-  const me = self()
-  const candidates = ["/usr/bin/docker-real", "/usr/local/bin/docker-real"]
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) if (dir !== "") candidates.push(join(dir, "docker"))
+  const me = selves()
+  const path = (process.env["PATH"] ?? "").split(delimiter).filter((d) => d !== "")
+  const candidates = ["/usr/bin/docker-real", "/usr/local/bin/docker-real", ...path.map((d) => join(d, "docker-real"))]
+  for (const dir of path) candidates.push(join(dir, "docker"))
   candidates.push("/usr/bin/docker", "/usr/local/bin/docker")
   for (const c of candidates) {
     if (!isExecutable(c)) continue
-    let real = c
-    try {
-      real = realpathSync(c)
-    } catch {
-      continue
-    }
-    if (me !== undefined && real === me) continue
+    const r = real(c)
+    if (r === undefined || me.has(r)) continue
     return c
   }
   return undefined

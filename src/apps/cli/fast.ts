@@ -83,7 +83,8 @@ const audit = async (events: ReadonlyArray<DecisionEvent>): Promise<string | und
   }
 }
 
-const judge = async (opts: FastOptions): Promise<Outcome | number> => {
+/** `lookUpVolumes` (exec only): ask the local daemon for the options of named volumes mounted by name (volume-lookup.ts). */
+const judge = async (opts: FastOptions, lookUpVolumes = false): Promise<Outcome | number> => {
   const args = opts.dockerArgs
   if (args.length === 0) return usageExit(opts.json, "MISSING_COMMAND", "No docker command provided (usage: sentinel validate -- docker run IMAGE ...)")
   if (args.length === 1 && args[0] === "docker") return usageExit(opts.json, "MISSING_SUBCOMMAND", "docker needs a subcommand, e.g. `docker run IMAGE`")
@@ -100,8 +101,10 @@ const judge = async (opts: FastOptions): Promise<Outcome | number> => {
   const now = new Date()
   const decisionId = newDecisionId(now.getTime())
   const { needsGate, runCliGate } = await import("./push-gate.ts")
-  const gate = needsGate(parsed.request, policy) ? await runCliGate(parsed.request, policy, { decisionId, now: now.toISOString() }) : undefined
-  const decision = decide(parsed.request, policy, {
+  const named = lookUpVolumes && (parsed.request.container ?? parsed.request.service?.container)?.mounts.some((m) => m.type === "volume" && m.source !== "") === true
+  const request = named ? await (await import("./volume-lookup.ts")).lookUpVolumes(parsed.request, args) : parsed.request
+  const gate = needsGate(request, policy) ? await runCliGate(request, policy, { decisionId, now: now.toISOString() }) : undefined
+  const decision = decide(request, policy, {
     decisionId,
     now: now.toISOString(),
     source: "cli",
@@ -163,8 +166,43 @@ const jsonData = (o: Outcome) => {
   }
 }
 
+const HELP = {
+  validate: `Usage: sentinel validate [--json] [--policy NAME|PATH] [--no-audit] -- docker <command> [args...]
+
+Decide a docker command line with the active policy (or --policy), without running it.
+Exit status: 0 allowed, 1 blocked, 2 usage or parse error. Every decision is recorded in the
+audit log (<config dir>/audit) unless --no-audit is given.
+
+  -j, --json        print the JSON envelope {success, timestamp, data|error}
+  -p, --policy P    a policy name (config dir policies/ or a built-in template) or a file path
+      --no-audit    do not record the decision
+`,
+  exec: `Usage: sentinel exec [--force] [--policy NAME|PATH] [--no-audit] -- docker <command> [args...]
+
+Validate the command, then run the real docker with the same arguments and return docker's exit
+status. A blocked command is not run (exit 1) unless --force is given; the decision is recorded
+either way. \`docker push\` is scanned for secrets first.
+
+  -f, --force       run the command even when the policy blocks it (recorded as denied)
+  -p, --policy P    a policy name or a file path
+      --no-audit    run without recording the decision
+`
+}
+
+const wantsHelp = (args: ReadonlyArray<string>): boolean => {
+  for (const a of args) {
+    if (a === "--help" || a === "-h") return true
+    if (a === "--" || !a.startsWith("-")) return false
+  }
+  return false
+}
+
 /** `sentinel validate [--json] [--policy P] -- docker …`: exit 0 allowed, 1 blocked, 2 usage/parse error. */
 export const validate = async (args: ReadonlyArray<string>): Promise<number> => {
+  if (wantsHelp(args)) {
+    process.stdout.write(HELP.validate)
+    return 0
+  }
   const opts = splitArgs(args)
   if ("error" in opts) return usageExit(args.includes("--json") || args.includes("-j"), "INVALID_FLAG", opts.error)
   const o = await judge(opts)
@@ -177,9 +215,13 @@ export const validate = async (args: ReadonlyArray<string>): Promise<number> => 
 
 /** `sentinel exec [--force] -- docker …`: validate, then run the real docker with inherited stdio. */
 export const exec = async (args: ReadonlyArray<string>): Promise<number> => {
+  if (wantsHelp(args)) {
+    process.stdout.write(HELP.exec)
+    return 0
+  }
   const opts = splitArgs(args)
   if ("error" in opts) return usageExit(false, "INVALID_FLAG", opts.error)
-  const o = await judge(opts)
+  const o = await judge(opts, true)
   if (typeof o === "number") return o
   const v = o.decision.verdict
   if (o.auditWarning !== undefined) {
@@ -204,7 +246,9 @@ export const exec = async (args: ReadonlyArray<string>): Promise<number> => {
 export const main = async (argv: ReadonlyArray<string>, asDocker: boolean): Promise<void> => {
   let code: number
   try {
-    if (asDocker) code = await exec(["--", "docker", ...argv])
+    // a bare `docker` only prints docker's help: nothing to judge
+    if (asDocker && argv.length === 0) code = await (await import("./exec-docker.ts")).runDocker([])
+    else if (asDocker) code = await exec(["--", "docker", ...argv])
     else if (argv[0] === "validate") code = await validate(argv.slice(1))
     else code = await exec(argv.slice(1))
   } catch (e) {

@@ -4,7 +4,7 @@ import { Effect, Either, Option } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { createInterface } from "node:readline/promises"
-import { configPaths, ensureDir, loadConfig, saveConfig, writeFileAtomic, defaultConfig } from "../../adapters/config.ts"
+import { configPaths, ensureDir, loadConfig, saveConfig, writeFileAtomic } from "../../adapters/config.ts"
 import { builtinNames, builtinTemplate } from "../../adapters/policy-store/resolve.ts"
 import { parsePolicy } from "../../adapters/policy-store/load.ts"
 import { c, printJson, printJsonError } from "./output.ts"
@@ -35,23 +35,25 @@ export interface InitResult {
 export const runInit = (policy: string): InitResult => {
   const paths = configPaths()
   const created: Array<string> = []
-  for (const d of [paths.dir, paths.policiesDir, paths.auditDir, paths.cacheDir]) {
-    if (!existsSync(d)) created.push(d)
-    ensureDir(d)
-  }
+  // check the template before anything is created: a typo must not leave a half-made config dir
   const template = builtinTemplate(policy)
   if (template === undefined) throw new Error(`unknown template "${policy}" (choose one of ${builtinNames().join(", ")})`)
   const parsed = parsePolicy(template.text, `builtin:${policy}`)
   if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+  // an unreadable config.yaml is the user's to fix: rewriting it from defaults would drop their settings
+  const current = loadConfig(paths.dir)
+  if (Either.isLeft(current)) throw new Error(`${current.left.message} (fix or remove ${paths.configFile}, then run init again)`)
+  for (const d of [paths.dir, paths.policiesDir, paths.auditDir, paths.cacheDir]) {
+    if (!existsSync(d)) created.push(d)
+    ensureDir(d)
+  }
   const file = join(paths.policiesDir, `${policy}.yaml`)
   if (!existsSync(file)) {
     writeFileAtomic(file, template.text, 0o600)
     created.push(file)
   }
-  const current = loadConfig(paths.dir)
-  const base = Either.isRight(current) ? current.right.config : defaultConfig
   if (!existsSync(paths.configFile)) created.push(paths.configFile)
-  saveConfig({ ...base, active_policy: policy }, paths.dir)
+  saveConfig({ ...current.right.config, active_policy: policy }, paths.dir)
   return { config_dir: paths.dir, active_policy: policy, created }
 }
 
