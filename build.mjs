@@ -37,14 +37,16 @@ await build({
   logLevel: "warning"
 })
 
-// In a snapshot only built-in modules can be required; native modules come from the run-time
-// require that snapshot.ts installs on globalThis.
+// In a snapshot only built-in modules can be required; native modules (better-sqlite3, used only as
+// `new Database(file)`) come from the run-time require that snapshot.ts installs on globalThis.
 const runtimeRequire = {
   name: "runtime-require",
   setup(b) {
     b.onResolve({ filter: /^better-sqlite3$/ }, (a) => ({ path: a.path, namespace: "runtime-require" }))
     b.onLoad({ filter: /.*/, namespace: "runtime-require" }, (a) => ({
-      contents: `module.exports = globalThis.__sentinelRequire(${JSON.stringify(a.path)})`,
+      // a lazy constructor wrapper, so modules that import it can be evaluated into the snapshot
+      contents: `let m; const load = () => (m ??= globalThis.__sentinelRequire(${JSON.stringify(a.path)}));
+module.exports = function Database(...args) { return new (load())(...args) };`,
       loader: "js"
     }))
   }

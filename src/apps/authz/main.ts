@@ -3,14 +3,11 @@
  * to `runPlugin`. Also runnable on its own (`tsx src/apps/authz/main.ts start --socket …`)
  * with the same flags as `sentinel authz start`, which tests and the bench use.
  */
-import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Either } from "effect"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { configDir, configPaths, defaultConfig, loadConfig } from "../../adapters/config.ts"
-import { layer as policyLayer } from "../../adapters/policy-store/store.ts"
-import { SqliteAuditLog, storeOptionsFromConfig } from "../../adapters/audit/layer.ts"
-import { ScannersLive } from "../../adapters/scan/service.ts"
+import { configDir, defaultConfig, loadConfig } from "../../adapters/config.ts"
+import { AppLayer } from "../AppLayer.ts"
 import { factsFileIn, runPlugin } from "./run.ts"
 
 export interface PluginArgs {
@@ -25,15 +22,10 @@ export interface PluginArgs {
 
 /** Run the plugin with the real services until interrupted. */
 export const startPlugin = (a: PluginArgs) => {
-  const paths = configPaths(a.configDir)
   // scanners run `docker save`/`docker image inspect`: point them at the daemon this plugin serves
   if (a.dockerHost !== "") process.env["DOCKER_HOST"] = a.dockerHost
-  const services = Layer.mergeAll(
-    policyLayer({ pinned: a.policy, dir: a.configDir }),
-    ScannersLive({ cacheDir: join(paths.cacheDir, "scans") }),
-    // durability: config.yaml audit.synchronous / SENTINEL_AUDIT_SYNC (default NORMAL); checkpoints off the request path
-    SqliteAuditLog.layer(paths.auditDir, { ...storeOptionsFromConfig(a.configDir), backgroundCheckpoint: true })
-  )
+  // durability: config.yaml audit.synchronous / SENTINEL_AUDIT_SYNC (default NORMAL); checkpoints off the request path
+  const services = AppLayer({ configDir: a.configDir, policy: a.policy, plugin: true })
   return runPlugin({
     socket: a.socket,
     pidFile: a.pidFile,

@@ -12,6 +12,7 @@ import { decide } from "../../domain/decide-impl.ts"
 import type { Decision } from "../../domain/decide.ts"
 import type { DecisionEvent } from "../../domain/events.ts"
 import type { LoadedPolicy } from "../../domain/policy.ts"
+import type { DockerRequest } from "../../domain/request.ts"
 import { newDecisionId } from "../../services/Ids.ts"
 import { c, printJson, printJsonError } from "./output.ts"
 
@@ -100,10 +101,12 @@ const judge = async (opts: FastOptions, lookUpVolumes = false): Promise<Outcome 
   const policy = loaded.right.loaded
   const now = new Date()
   const decisionId = newDecisionId(now.getTime())
-  const { needsGate, runCliGate } = await import("./push-gate.ts")
   const named = lookUpVolumes && (parsed.request.container ?? parsed.request.service?.container)?.mounts.some((m) => m.type === "volume" && m.source !== "") === true
   const request = named ? await (await import("./volume-lookup.ts")).lookUpVolumes(parsed.request, args) : parsed.request
-  const gate = needsGate(request, policy) ? await runCliGate(request, policy, { decisionId, now: now.toISOString() }) : undefined
+  // the scanner stack is loaded only when a scan gate applies (initialising it costs ~25 ms)
+  const gate = needsGate(request, policy)
+    ? await (await import("./push-gate.ts")).runCliGate(request, policy, { decisionId, now: now.toISOString() })
+    : undefined
   const decision = decide(request, policy, {
     decisionId,
     now: now.toISOString(),
@@ -116,6 +119,11 @@ const judge = async (opts: FastOptions, lookUpVolumes = false): Promise<Outcome 
   const auditWarning = opts.noAudit ? undefined : await audit(decision.events)
   return { decision, policy, command: parsed.command, auditWarning, scanReport: gate?.report ?? [], secretsFound: gate?.secretsFound ?? false }
 }
+
+/** Does this request need a scan before it can be decided under this policy? (push secrets, require_image_scan) */
+export const needsGate = (request: DockerRequest, lp: LoadedPolicy): boolean =>
+  (request.action === "image.push" && request.image !== undefined && lp.policy.settings?.secret_scanning?.enabled !== false) ||
+  (request.action === "container.create" && lp.policy.settings?.require_image_scan === true && request.container?.image !== undefined)
 
 const levelText = (level: string): string => `[${level.toUpperCase()}]`
 

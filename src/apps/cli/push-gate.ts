@@ -27,11 +27,6 @@ export interface CliGate {
   readonly secretsFound: boolean
 }
 
-/** Does this request need a scan before it can be decided under this policy? */
-export const needsGate = (request: DockerRequest, lp: LoadedPolicy): boolean =>
-  (request.action === "image.push" && request.image !== undefined && lp.policy.settings?.secret_scanning?.enabled !== false) ||
-  (request.action === "container.create" && lp.policy.settings?.require_image_scan === true && request.container?.image !== undefined)
-
 export const runCliGate = async (request: DockerRequest, lp: LoadedPolicy, ctx: { readonly decisionId: string; readonly now: string }): Promise<CliGate> => {
   const p = lp.policy
   const settings = loadScannerSettings()

@@ -7,7 +7,8 @@ import { Effect, Option } from "effect"
 import { normalizeScannerId, SECRET_SCANNER_IDS, validateImageArg, VULN_SCANNER_IDS } from "../../../scanners/index.ts"
 import { countBySeverity, type ScanSeverity } from "../../../scanners/types.ts"
 import { parseDuration } from "../../adapters/scan/cache.ts"
-import { ScannersLayer } from "../../adapters/scan/service.ts"
+import { configDir } from "../../adapters/config.ts"
+import { ScannersFor } from "../AppLayer.ts"
 import { loadScannerSettings, type ScannerSettings } from "../../adapters/scan/settings.ts"
 import { Scanners, type ScannerError, type SecretScanResult, type VulnScanResult } from "../../services/Scanners.ts"
 import { c, ExitCode, printJson, printJsonError } from "./output.ts"
@@ -146,7 +147,7 @@ export const scanCommand = Command.make(
         if (exceeded) process.stderr.write(`${c.red("Error [VALIDATION_FAILED]", process.stderr)}: Vulnerabilities exceed threshold\n`)
       }
       if (exceeded) process.exitCode = ExitCode.blocked
-    }).pipe(Effect.provide(ScannersLayer()))
+    }).pipe(Effect.provide(ScannersFor(configDir())))
 ).pipe(Command.withDescription("scan an image for vulnerabilities (trivy, grype, scout)"))
 
 const secretJson = (r: SecretScanResult, verifiedOnly: boolean) => {
@@ -210,5 +211,5 @@ export const scanSecretsCommand = Command.make(
         if (blocked) process.stderr.write(`${c.red("Error [VALIDATION_FAILED]", process.stderr)}: Secrets found in image\n`)
       }
       if (blocked) process.exitCode = ExitCode.blocked
-    }).pipe(Effect.provide(ScannersLayer()))
+    }).pipe(Effect.provide(ScannersFor(configDir())))
 ).pipe(Command.withDescription("scan an image for secrets (built-in scanner by default, or trufflehog)"))

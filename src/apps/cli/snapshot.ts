@@ -10,6 +10,9 @@ import { createRequire } from "node:module"
 import { join } from "node:path"
 import * as v8 from "node:v8"
 import { builtinNames, resolvePolicySync } from "../../adapters/policy-store/resolve.ts"
+// evaluated at build time so recording a decision does not initialise the store's modules per run
+import "../../adapters/audit/store.ts"
+import "../../adapters/audit/layer.ts"
 import { main } from "./fast.ts"
 
 // warm the caches that the first decision would otherwise fill (template decoding, rule tables)
