@@ -36,7 +36,8 @@ const privilegesToSecOpts = (priv: GoObject | undefined): Array<SecurityOpt> => 
     )
   } else if (mode !== "" && mode !== "default") out.push({ key: "seccomp", value: mode })
   const apparmor = get.str(get.obj(priv, "AppArmor"), "Mode") ?? ""
-  if (apparmor !== "" && apparmor !== "default") out.push({ key: "apparmor", value: apparmor })
+  // swarm's executor turns AppArmor Mode "disabled" into apparmor=unconfined
+  if (apparmor !== "" && apparmor !== "default") out.push({ key: "apparmor", value: apparmor === "disabled" ? "unconfined" : apparmor })
   const selinux = get.obj(priv, "SELinuxContext")
   if (get.bool(selinux, "Disable")) out.push({ key: "label", value: "disable" })
   for (const part of ["User", "Role", "Type", "Level"] as const) {

@@ -71,8 +71,9 @@ export const securityRules: RuleFamily = (request, policy) => {
   for (const o of spec.securityOpts) {
     if (o.key === "seccomp" && o.value === "<inline>") {
       const da = o.seccompDefaultAction ?? "<unparsable>"
-      if (PERMISSIVE_SECCOMP.has(da.toUpperCase()) || PERMISSIVE_SECCOMP.has(da)) {
-        out.push(mk(SECCOMP_PERMISSIVE, "violation", `Inline seccomp profile allows every syscall by default (defaultAction ${da})`,
+      if (PERMISSIVE_SECCOMP.has(da.toUpperCase()) || PERMISSIVE_SECCOMP.has(da) || da.startsWith("<allows ")) {
+        const what = da.startsWith("<allows ") ? `allows ${da.slice(8, -1)}, which the default profile refuses` : `allows every syscall by default (defaultAction ${da})`
+        out.push(mk(SECCOMP_PERMISSIVE, "violation", `Inline seccomp profile ${what}`,
           "container.securityOpts", "Use a profile whose defaultAction is SCMP_ACT_ERRNO, or the default profile"))
       }
     } else if (o.key === "label") {
