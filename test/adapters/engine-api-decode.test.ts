@@ -127,7 +127,7 @@ describe("hand-written Go JSON cases through the whole decoder", () => {
       { key: "seccomp", value: "<inline>", seccompDefaultAction: "SCMP_ACT_ALLOW" },
       { key: "label", value: "disable" }
     ])
-    expect(c.container?.capAdd).toEqual(["SYS_MODULE", "ALL"])
+    expect(c.container?.capAdd).toEqual(["SYS_MODULE", "ALL", "SYS_ADMIN"]) // the legacy Capabilities list is judged as added capabilities
     expect(c.details["capabilities"]).toBe("SYS_ADMIN")
   })
   it("a legacy start body on API < 1.24 is decoded as HostConfig (also /v1.12)", () => {

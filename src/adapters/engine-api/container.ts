@@ -127,7 +127,8 @@ export const applyHostConfig = (spec: Mutable<ContainerSpec>, hc: GoValue): void
   ]
   spec.volumesFrom = get.strs(hc, "VolumesFrom") ?? []
   spec.groupAdd = get.strs(hc, "GroupAdd") ?? []
-  spec.capAdd = normalizeCaps(get.strs(hc, "CapAdd") ?? [])
+  // HostConfig.Capabilities (API 1.40 engines) replaced the whole capability set: judge each as added
+  spec.capAdd = normalizeCaps([...(get.strs(hc, "CapAdd") ?? []), ...(get.strs(hc, "Capabilities") ?? [])])
   spec.capDrop = normalizeCaps(get.strs(hc, "CapDrop") ?? [])
   const strField = (k: "networkMode" | "pidMode" | "ipcMode" | "utsMode" | "usernsMode" | "cgroupnsMode" | "cgroupParent" | "runtime", f: string) => {
     const v = get.str(hc, f)

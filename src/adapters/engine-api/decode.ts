@@ -138,6 +138,15 @@ export const decodeAuthZRequestEither = (envelope: unknown): Either.Either<Decod
       break
   }
 
+  // CRIU checkpoints (experimental daemons): a restore reads container state from any host directory
+  const restore = route.action === "container.start" && (q.get("checkpoint") !== "" || q.get("checkpoint-dir") !== "")
+  if (restore || /\/checkpoints$/.test(route.pattern) && route.method === "POST") {
+    problems.push({
+      code: "checkpoint",
+      message: `${routeId}${restore ? " with checkpoint/checkpoint-dir" : ""}: CRIU checkpoint and restore read or write container state in arbitrary host directories, which Sentinel does not evaluate; start the container without a checkpoint, or add an exception for api.checkpoint bound to an authenticated user`
+    })
+  }
+
   // a form body overrides the query for r.FormValue and is never forwarded to the plugin
   const mt = mediaType(headers)
   if ((method === "POST" || method === "PUT" || method === "PATCH") && FORM_TYPES.includes(mt) && contentLength(headers) !== 0) {

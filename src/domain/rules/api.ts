@@ -176,6 +176,10 @@ export const apiRules: RuleFamily = (r, p, ctx) => {
     case "image.build":
       if (r.build?.networkMode === "host") {
         controlled(out, S.buildNet, api?.build_host_network, "block", "Build with host network bypasses network isolation", "build.networkMode")
+      } else if (r.build?.networkMode?.toLowerCase().startsWith("container:") === true) {
+        // the joined container may itself be on the host network; a build cannot be checked further
+        controlled(out, S.buildNet, api?.build_host_network, "block",
+          `Build joins the network namespace of ${r.build.networkMode.slice("container:".length)}, which may be the host's`, "build.networkMode")
       }
       protectedImages(r, p, out)
       break
