@@ -55,13 +55,7 @@ export class FactsStore {
 
   /** Link an exec instance to the container it was created in. */
   learnExec(execId: string, containerId: string): void {
-    this.execs.delete(execId)
-    this.execs.set(execId, containerId)
-    while (this.execs.size > this.capacity) {
-      const oldest = this.execs.keys().next().value
-      if (oldest === undefined) break
-      this.execs.delete(oldest)
-    }
+    putBounded(this.execs, execId, containerId, this.capacity)
   }
 
   /** The container an exec id belongs to, if learned. */
@@ -74,13 +68,7 @@ export class FactsStore {
     if (l.volumesPruned === true) this.volumes.clear()
     if (l.volumeRemoved !== undefined) this.volumes.delete(l.volumeRemoved)
     if (l.volume !== undefined && l.volume.name !== "") {
-      this.volumes.delete(l.volume.name)
-      this.volumes.set(l.volume.name, { driver: l.volume.driver, options: l.volume.options })
-      while (this.volumes.size > this.capacity) {
-        const oldest = this.volumes.keys().next().value
-        if (oldest === undefined) break
-        this.volumes.delete(oldest)
-      }
+      putBounded(this.volumes, l.volume.name, { driver: l.volume.driver, options: l.volume.options }, this.capacity)
     }
   }
 
@@ -156,5 +144,16 @@ export class FactsStore {
       }
     }
     this.dirty = false
+  }
+}
+
+/** Insert as most recent; drop the least recently inserted entries beyond `capacity`. */
+const putBounded = <K, V>(m: Map<K, V>, key: K, value: V, capacity: number): void => {
+  m.delete(key)
+  m.set(key, value)
+  while (m.size > capacity) {
+    const oldest = m.keys().next().value
+    if (oldest === undefined) break
+    m.delete(oldest)
   }
 }

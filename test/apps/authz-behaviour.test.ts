@@ -109,8 +109,10 @@ describe("facts learning", () => {
         expect(r.json["Allow"], target).toBe(false)
         expect(String(r.json["Msg"])).toContain("api.exec-into-privileged")
       }
-      // an unknown container with no daemon to ask: nothing to go on, the daemon will 404 it
-      expect((await p.post("/AuthZPlugin.AuthZReq", exec("other"))).json["Allow"]).toBe(true)
+      // an unknown container with no daemon to ask: its facts cannot be learned, so fail closed
+      const unknown = await p.post("/AuthZPlugin.AuthZReq", exec("other"))
+      expect(unknown.json["Allow"]).toBe(false)
+      expect(String(unknown.json["Msg"])).toContain("api.target-unknown")
       // removal forgets it
       await p.post("/AuthZPlugin.AuthZRes", { RequestMethod: "DELETE", RequestUri: "/v1.41/containers/privbox?force=1", ResponseStatusCode: 204 })
       expect(p.handler.facts.get("privbox")).toBeUndefined()

@@ -22,12 +22,15 @@ const targetFacts = async (request: DockerRequest, meta: DecodedRequest["meta"],
   try {
     if (/^\/exec\//.test(meta.path)) {
       const container = facts.containerOfExec(target) ?? (daemon === undefined ? undefined : await daemon.execContainer(target))
-      if (container === undefined) return request
+      if (container === undefined) {
+        if (daemon === undefined) throw new Error("daemon look-ups are disabled and this exec was not created through the plugin")
+        return request // the daemon does not know the exec and will refuse the request itself
+      }
       target = container
     }
     const known = facts.get(target)
     if (known !== undefined) return { ...request, targetFacts: known }
-    if (daemon === undefined) return request
+    if (daemon === undefined) throw new Error("daemon look-ups are disabled and its create was not seen by the plugin")
     const inspected = await daemon.inspect(target)
     if (inspected === undefined) return request // the daemon does not know it and will refuse the request itself
     facts.learn(inspected, /^[0-9a-f]{64}$/.test(target) ? undefined : target)
