@@ -6,7 +6,7 @@
  */
 import Database from "better-sqlite3"
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { REPO, envelope, ensureBuilt, sentinel, tempDir, type Run } from "./cli-helpers.ts"
 
@@ -102,7 +102,18 @@ describe("sentinel validate: the audit trail", () => {
 
 describe("sentinel validate: without root, without init", () => {
   const root = process.getuid?.() === 0
-  it.skipIf(!root)("works as an unprivileged user (nobody) on a fresh machine with the embedded defaults", async () => {
+  // uid 65534 must be able to reach bin/sentinel: every directory above the checkout needs o+x
+  // (a checkout under a 0700 mktemp dir is not reachable, which says nothing about Sentinel)
+  const reachable = (() => {
+    let dir = process.cwd()
+    for (;;) {
+      if ((statSync(dir).mode & 0o001) === 0) return false
+      const up = dirname(dir)
+      if (up === dir) return true
+      dir = up
+    }
+  })()
+  it.skipIf(!root || !reachable)("works as an unprivileged user (nobody) on a fresh machine with the embedded defaults", async () => {
     const base = tempDir("nobody")
     chmodSync(base, 0o777)
     const cfg = join(base, "sentinel")
